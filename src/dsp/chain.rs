@@ -1,0 +1,231 @@
+//! One complete monitoring chain: monitor → correction → voicing → crossfeed → width →
+//! level match. The engine runs one (steady) or two (crossfading) of these.
+
+use super::cascade::{Cascade, SectionList};
+use super::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
+use super::fade::Ramp;
+use super::loudness::{self, GRID_LEN};
+use super::stereo::{MonitorMode, WIDTH_MAX, apply_width};
+
+/// Which crossfeed a chain runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CrossfeedMode {
+    Off,
+    /// A fixed preset.
+    Preset(CrossfeedSettings),
+    /// The slot's free cutoff/feed (taken from [`LiveParams::custom`]).
+    Custom,
+}
+
+/// The settings whose change needs a crossfade to a freshly built chain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainConfig {
+    /// Your headphones → target (inverse of their measured deviation).
+    pub correction: SectionList,
+    /// Target → modelled headphone.
+    pub voicing: SectionList,
+    /// Spatial trait of the modelled headphone's class: a factor on the width.
+    pub class_width: f64,
+    pub crossfeed: CrossfeedMode,
+    pub mono_flat: bool,
+    pub monitor: MonitorMode,
+    pub level_match: bool,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            correction: SectionList::EMPTY,
+            voicing: SectionList::EMPTY,
+            class_width: 1.0,
+            crossfeed: CrossfeedMode::Off,
+            mono_flat: true,
+            monitor: MonitorMode::Stereo,
+            level_match: true,
+        }
+    }
+}
+
+/// Continuous settings, applied to a running chain without a crossfade.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveParams {
+    /// Cutoff/feed used when the crossfeed mode is `Custom`.
+    pub custom: CrossfeedSettings,
+    pub itd_ms: f64,
+    /// M/S width factor (1 = unchanged).
+    pub width: f64,
+}
+
+impl Default for LiveParams {
+    fn default() -> Self {
+        Self {
+            custom: CrossfeedSettings::DEFAULT,
+            itd_ms: super::crossfeed::WOODWORTH_ITD_30_DEG_MS as f64,
+            width: 1.0,
+        }
+    }
+}
+
+impl LiveParams {
+    /// Clamp into the ranges the DSP supports; non-finite values take the defaults.
+    pub fn sanitized(self) -> Self {
+        let d = Self::default();
+        let fin = |v: f64, fallback: f64| if v.is_finite() { v } else { fallback };
+        Self {
+            custom: self.custom.sanitized(),
+            itd_ms: fin(self.itd_ms, d.itd_ms).clamp(0.0, ITD_MAX_MS as f64),
+            width: fin(self.width, d.width).clamp(0.0, WIDTH_MAX),
+        }
+    }
+}
+
+pub struct Chain {
+    sample_rate: f64,
+    config: ChainConfig,
+    live: LiveParams,
+    cascade: Cascade,
+    crossfeed: Crossfeed,
+    width: Ramp,
+    level: Ramp,
+    /// K-weights of the loudness grid (fixed).
+    weights: [f64; GRID_LEN],
+    /// |EQ|^2 of correction + voicing at each grid point (set by `configure`).
+    eq_power: [f64; GRID_LEN],
+}
+
+impl Chain {
+    /// Allocates the ITD delay line for `sample_rate`; call from `activate`, never in `process`.
+    pub fn new(sample_rate: f64) -> Self {
+        let max_delay = (ITD_MAX_MS as f64 * 1e-3 * sample_rate).ceil() as usize + 1;
+        let mut chain = Self {
+            sample_rate,
+            config: ChainConfig::default(),
+            live: LiveParams::default(),
+            cascade: Cascade::default(),
+            crossfeed: Crossfeed::new(max_delay),
+            width: Ramp::new(1.0),
+            level: Ramp::new(1.0),
+            weights: loudness::k_weights(),
+            eq_power: [1.0; GRID_LEN],
+        };
+        chain.configure(ChainConfig::default(), LiveParams::default());
+        chain
+    }
+
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    pub fn live(&self) -> &LiveParams {
+        &self.live
+    }
+
+    /// Build the chain for `config` from a cleared state. Allocation-free.
+    pub fn configure(&mut self, config: ChainConfig, live: LiveParams) {
+        self.config = config;
+        self.cascade
+            .configure(&[&config.correction, &config.voicing], self.sample_rate);
+        for i in 0..GRID_LEN {
+            let f = loudness::grid_hz(i);
+            self.eq_power[i] = if f < 0.5 * self.sample_rate {
+                config.correction.power(f, self.sample_rate)
+                    * config.voicing.power(f, self.sample_rate)
+            } else {
+                1.0
+            };
+        }
+        self.reset();
+        self.set_live(live, 0);
+    }
+
+    /// Apply continuous settings, gliding gains over `samples` samples.
+    pub fn set_live(&mut self, live: LiveParams, samples: usize) {
+        let live = live.sanitized();
+        self.live = live;
+        let settings = match self.config.crossfeed {
+            CrossfeedMode::Off => None,
+            CrossfeedMode::Preset(s) => Some(s),
+            CrossfeedMode::Custom => Some(live.custom),
+        };
+        let width = (live.width * self.config.class_width).clamp(0.0, WIDTH_MAX);
+        let delay = live.itd_ms * 1e-3 * self.sample_rate;
+        let coeffs = settings.map(|s| CrossfeedCoeffs::design(s, self.sample_rate));
+        if let Some(c) = coeffs {
+            self.crossfeed.configure(c, delay, self.config.mono_flat);
+        }
+        self.width.set(width, samples);
+        let level = if self.config.level_match {
+            self.loudness_compensation(coeffs, delay, width)
+        } else {
+            1.0
+        };
+        self.level.set(level, samples);
+    }
+
+    /// Gain restoring the K-weighted pink-noise loudness of this chain (see `loudness.rs`).
+    fn loudness_compensation(&self, xf: Option<CrossfeedCoeffs>, delay: f64, width: f64) -> f64 {
+        let mut mid = [0.0; GRID_LEN];
+        let mut side = [0.0; GRID_LEN];
+        let mono_flat = self.config.mono_flat;
+        for i in 0..GRID_LEN {
+            let f = loudness::grid_hz(i);
+            let (m, s) = match xf {
+                Some(c) if f < 0.5 * self.sample_rate => {
+                    let (m, s) = c.mid_side_response(f, self.sample_rate, delay, mono_flat);
+                    (m.0 * m.0 + m.1 * m.1, s.0 * s.0 + s.1 * s.1)
+                }
+                _ => (1.0, 1.0),
+            };
+            let (m, s) = match self.config.monitor {
+                // Mono and Side monitoring put all power in the mid of the processed signal.
+                MonitorMode::Mono | MonitorMode::Side => (m, m),
+                MonitorMode::Stereo | MonitorMode::Swap => (m, s * width * width),
+            };
+            mid[i] = self.eq_power[i] * m;
+            side[i] = self.eq_power[i] * s;
+        }
+        loudness::compensation_gain(&self.weights, &mid, &side)
+    }
+
+    /// Current level-match gain (1 when level match is off).
+    pub fn level_gain(&self) -> f64 {
+        self.level.target()
+    }
+
+    pub fn reset(&mut self) {
+        self.cascade.reset();
+        self.crossfeed.reset();
+        self.width.snap();
+        self.level.snap();
+    }
+
+    #[inline(always)]
+    pub fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
+        let x = self.config.monitor.apply(x);
+        let x = self.cascade.tick(x);
+        let x = if self.config.crossfeed == CrossfeedMode::Off {
+            x
+        } else {
+            self.crossfeed.tick(x)
+        };
+        let x = apply_width(x, self.width.next());
+        let g = self.level.next();
+        [x[0] * g, x[1] * g]
+    }
+
+    /// End-of-block housekeeping: flush subnormal state, and rebuild from silence if
+    /// anything became non-finite (cannot happen with sanitised input; belt and braces).
+    pub fn after_block(&mut self) {
+        self.cascade.flush_denormals();
+        self.crossfeed.flush_denormals();
+        if !(self.cascade.is_finite() && self.crossfeed.is_finite()) {
+            self.cascade.reset();
+            self.crossfeed.reset();
+        }
+    }
+
+    /// Number of biquad sections per channel this chain runs.
+    pub fn biquads(&self) -> usize {
+        self.cascade.len()
+    }
+}

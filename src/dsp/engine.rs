@@ -1,0 +1,220 @@
+//! The whole processor: sanitising, click-free chain changes, bypass and output gain.
+//!
+//! Any change of a chain's structure (A/B, model, your headphones, crossfeed preset,
+//! monitor mode, level match) builds the new chain in the spare slot and crossfades into
+//! it over [`CROSSFADE_MS`](super::fade::CROSSFADE_MS). A change that arrives while a fade
+//! is running waits for it to finish (so no chain is ever cut off mid-fade) and then fades
+//! to the latest setting. Continuous settings (ITD, width, custom crossfeed, output gain)
+//! glide on the running chain.
+
+use super::chain::{Chain, ChainConfig, LiveParams};
+use super::fade::{Ramp, crossfade_len, fade_in};
+use super::sanitize;
+
+/// Continuous settings are re-evaluated at most every this many samples.
+pub const SUB_BLOCK: usize = 32;
+/// Time constant of the glide of continuous settings (ITD, width, cutoff, feed).
+pub const GLIDE_MS: f64 = 20.0;
+
+/// Everything the engine needs to know, as plain values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EngineSettings {
+    pub config: ChainConfig,
+    pub live: LiveParams,
+    /// Linear output gain applied to the processed signal.
+    pub output_gain: f64,
+    /// Pass the input through untouched (crossfaded).
+    pub bypass: bool,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            config: ChainConfig::default(),
+            live: LiveParams::default(),
+            output_gain: 1.0,
+            bypass: false,
+        }
+    }
+}
+
+/// Largest output gain the engine accepts (+24 dB); non-finite gains mean unity.
+pub const MAX_OUTPUT_GAIN: f64 = 15.848_931_924_611_133;
+
+pub struct Engine {
+    sample_rate: f64,
+    chains: [Chain; 2],
+    /// Index of the chain being heard (or faded into).
+    active: usize,
+    /// Samples left in the running crossfade from the other chain into `active`.
+    fade_left: usize,
+    fade_len: usize,
+    target: EngineSettings,
+    /// The smoothed continuous settings applied to the active chain.
+    glide: LiveParams,
+    glide_coeff: f64,
+    output: Ramp,
+    /// 1 = processed, 0 = dry.
+    wet: Ramp,
+}
+
+impl Engine {
+    /// Allocates everything the engine will ever need; call from `activate`.
+    pub fn new(sample_rate: f64) -> Self {
+        let sample_rate = if sample_rate.is_finite() && sample_rate >= 8_000.0 {
+            sample_rate.min(768_000.0)
+        } else {
+            48_000.0
+        };
+        let glide_coeff = 1.0 - (-(SUB_BLOCK as f64) / (GLIDE_MS * 1e-3 * sample_rate)).exp();
+        Self {
+            sample_rate,
+            chains: [Chain::new(sample_rate), Chain::new(sample_rate)],
+            active: 0,
+            fade_left: 0,
+            fade_len: crossfade_len(sample_rate),
+            target: EngineSettings::default(),
+            glide: LiveParams::default(),
+            glide_coeff,
+            output: Ramp::new(1.0),
+            wet: Ramp::new(1.0),
+        }
+    }
+
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// Set what the engine should converge to. Cheap; changes take effect in `process`.
+    pub fn set(&mut self, settings: EngineSettings) {
+        self.target = settings;
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.target
+    }
+
+    /// Jump to the target settings with cleared filter state (activation, transport reset,
+    /// offline render start): no fades, no glides.
+    pub fn reset(&mut self) {
+        self.fade_left = 0;
+        self.glide = self.target.live.sanitized();
+        self.chains[self.active].configure(self.target.config, self.glide);
+        self.output.set(self.output_target(), 0);
+        self.output.snap();
+        self.wet.set(if self.target.bypass { 0.0 } else { 1.0 }, 0);
+        self.wet.snap();
+    }
+
+    /// The chain being heard (or faded into).
+    pub fn active_chain(&self) -> &Chain {
+        &self.chains[self.active]
+    }
+
+    /// True while a chain crossfade is running.
+    pub fn is_crossfading(&self) -> bool {
+        self.fade_left > 0
+    }
+
+    fn output_target(&self) -> f64 {
+        let g = self.target.output_gain;
+        if g.is_finite() {
+            g.clamp(0.0, MAX_OUTPUT_GAIN)
+        } else {
+            1.0
+        }
+    }
+
+    /// Process one block in place. Allocation-, lock- and syscall-free.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let len = left.len().min(right.len());
+        let mut start = 0;
+        while start < len {
+            let end = (start + SUB_BLOCK).min(len);
+            self.begin_sub_block(end - start);
+            for i in start..end {
+                let dry = [sanitize(left[i]) as f64, sanitize(right[i]) as f64];
+                let out = self.tick(dry);
+                left[i] = out[0] as f32;
+                right[i] = out[1] as f32;
+            }
+            start = end;
+        }
+        for chain in &mut self.chains {
+            chain.after_block();
+        }
+    }
+
+    /// Per-sub-block control: start pending crossfades, glide continuous settings.
+    fn begin_sub_block(&mut self, samples: usize) {
+        let wet_target = if self.target.bypass { 0.0 } else { 1.0 };
+        if wet_target != self.wet.target() {
+            if wet_target == 1.0 && self.wet.value() == 0.0 {
+                // Leaving a full bypass: the chains did not run, start them from silence.
+                self.fade_left = 0;
+                self.glide = self.target.live.sanitized();
+                self.chains[self.active].configure(self.target.config, self.glide);
+            }
+            self.wet.set(wet_target, self.fade_len);
+        }
+        self.output.set(self.output_target(), samples);
+
+        if self.fade_left == 0 && *self.chains[self.active].config() != self.target.config {
+            let next = 1 - self.active;
+            self.glide = self.target.live.sanitized();
+            self.chains[next].configure(self.target.config, self.glide);
+            self.active = next;
+            self.fade_left = self.fade_len;
+        } else {
+            let t = self.target.live.sanitized();
+            let k = self.glide_coeff;
+            let g = &mut self.glide;
+            let glide = |cur: f64, tgt: f64| {
+                let v = cur + k * (tgt - cur);
+                // Land exactly once within a hair of the target, so settled chains stop
+                // redesigning coefficients.
+                if (v - tgt).abs() < 1e-6 * tgt.abs().max(1e-3) {
+                    tgt
+                } else {
+                    v
+                }
+            };
+            let next = LiveParams {
+                custom: super::crossfeed::CrossfeedSettings {
+                    cutoff_hz: glide(g.custom.cutoff_hz, t.custom.cutoff_hz),
+                    feed_db: glide(g.custom.feed_db, t.custom.feed_db),
+                },
+                itd_ms: glide(g.itd_ms, t.itd_ms),
+                width: glide(g.width, t.width),
+            };
+            if next != *self.chains[self.active].live() {
+                self.chains[self.active].set_live(next, samples);
+            }
+            *g = next;
+        }
+    }
+
+    #[inline(always)]
+    fn tick(&mut self, dry: [f64; 2]) -> [f64; 2] {
+        let wet_mix = self.wet.next();
+        let gain = self.output.next();
+        if wet_mix == 0.0 && !self.wet.is_moving() {
+            return dry;
+        }
+        let mut wet = self.chains[self.active].tick(dry);
+        if self.fade_left > 0 {
+            let t = 1.0 - self.fade_left as f64 / self.fade_len as f64;
+            let g_in = fade_in(t);
+            let old = self.chains[1 - self.active].tick(dry);
+            wet = [
+                g_in * wet[0] + (1.0 - g_in) * old[0],
+                g_in * wet[1] + (1.0 - g_in) * old[1],
+            ];
+            self.fade_left -= 1;
+        }
+        [
+            dry[0] + wet_mix * (gain * wet[0] - dry[0]),
+            dry[1] + wet_mix * (gain * wet[1] - dry[1]),
+        ]
+    }
+}

@@ -1,0 +1,176 @@
+//! Cans: real-time headphone monitoring. Hear the mix through modelled open-back and
+//! closed-back headphones, with a crossfeed widener and click-free A/B.
+//!
+//! This file is the plug-in shell: it owns the parameters, builds the engine in `activate`
+//! and hands each block to it. The sound is made in `dsp` (framework-free).
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+
+pub mod dsp;
+pub mod editor;
+pub mod models;
+pub mod params;
+pub mod settings;
+pub mod state;
+
+use dsp::cascade::SectionList;
+use dsp::engine::Engine;
+use params::CansParams;
+
+pub struct Cans {
+    params: Arc<CansParams>,
+    /// Built in `activate` for the host's sample rate; `None` until then.
+    engine: Option<Engine>,
+    /// The host is rendering offline (bounce): bounce-safe bypass applies.
+    offline_render: bool,
+    /// The host gave us a mono input: copy it to both channels before processing.
+    mono_input: bool,
+    /// Correction fitted from the user's loaded measurement.
+    custom_correction: SectionList,
+}
+
+impl Default for Cans {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(CansParams::default()),
+            engine: None,
+            offline_render: false,
+            mono_input: false,
+            custom_correction: SectionList::EMPTY,
+        }
+    }
+}
+
+impl Plugin for Cans {
+    const NAME: &'static str = "Cans";
+    const VENDOR: &'static str = "Cans";
+    const URL: &'static str = env!("CARGO_PKG_HOMEPAGE");
+    const EMAIL: &'static str = "hello@cans.audio";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    /// Model and A/B changes land on the exact sample the host automates them at.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type SysExMessage = ();
+    type BackgroundTask = ();
+    type Editor = editor::Editor;
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone())
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.offline_render = buffer_config.process_mode == ProcessMode::Offline;
+        self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        let mut engine = Engine::new(buffer_config.sample_rate as f64);
+        engine.set(self.current_settings());
+        engine.reset();
+        self.engine = Some(engine);
+        true
+    }
+
+    fn reset(&mut self) {
+        let settings = self.current_settings();
+        if let Some(engine) = &mut self.engine {
+            engine.set(settings);
+            engine.reset();
+        }
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let settings = self.current_settings();
+        let Some(engine) = &mut self.engine else {
+            return ProcessStatus::Normal;
+        };
+        engine.set(settings);
+        let channels = buffer.as_slice();
+        match channels {
+            [left, right, ..] => {
+                if self.mono_input {
+                    right.copy_from_slice(left);
+                }
+                engine.process(left, right);
+            }
+            [mono] => {
+                // A host that forces one channel: process it as centred material.
+                let len = mono.len();
+                let mut done = 0;
+                let mut scratch = [0.0f32; dsp::engine::SUB_BLOCK];
+                while done < len {
+                    let n = (len - done).min(scratch.len());
+                    let chunk = &mut mono[done..done + n];
+                    scratch[..n].copy_from_slice(chunk);
+                    engine.process(chunk, &mut scratch[..n]);
+                    for (o, r) in chunk.iter_mut().zip(&scratch[..n]) {
+                        *o = 0.5 * (*o + *r);
+                    }
+                    done += n;
+                }
+            }
+            [] => {}
+        }
+        ProcessStatus::Normal
+    }
+}
+
+impl Cans {
+    fn current_settings(&self) -> dsp::engine::EngineSettings {
+        settings::engine_settings(&self.params, &self.custom_correction, self.offline_render)
+    }
+}
+
+impl ClapPlugin for Cans {
+    const CLAP_ID: &'static str = "audio.cans.monitor";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Headphone monitoring: open/closed-back voicings, crossfeed, click-free A/B");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Utility,
+        ClapFeature::Equalizer,
+    ];
+}
+
+impl Vst3Plugin for Cans {
+    const VST3_CLASS_ID: [u8; 16] = *b"CansHeadphoneMon";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Spatial,
+        Vst3SubCategory::Tools,
+    ];
+}
+
+nice_export_clap!(Cans);
+nice_export_vst3!(Cans);
