@@ -267,15 +267,37 @@ fn vst3_crossfeed_preset_reaches_the_other_ear() {
             .collect();
         [l, vec![0.0; len]]
     };
+    let tail = SETTLE_BLOCKS * MAX_BLOCK;
+    // Crossfeed off (the default): the right ear stays silent.
     let (ins, outs) = run(
         &inst,
         0,
         SETTLE_BLOCKS + MEASURE_BLOCKS,
         MAX_BLOCK,
+        None,
+        &left_only,
+    );
+    let leak_db = 10.0
+        * (outs[1][tail..]
+            .iter()
+            .map(|&s| (s as f64).powi(2))
+            .sum::<f64>()
+            / (outs[1].len() - tail) as f64
+            + 1e-30)
+            .log10()
+        - rms_db(&ins[0][tail..]);
+    eprintln!("crossfeed Off, 200 Hz left only: right/left-in {leak_db:+.1} dB");
+    assert!(leak_db < -100.0, "right channel at {leak_db:+.1} dB");
+
+    let start = (SETTLE_BLOCKS + MEASURE_BLOCKS) * MAX_BLOCK;
+    let (ins, outs) = run(
+        &inst,
+        start,
+        SETTLE_BLOCKS + MEASURE_BLOCKS,
+        MAX_BLOCK,
         Some(&changes),
         &left_only,
     );
-    let tail = SETTLE_BLOCKS * MAX_BLOCK;
     let cross_db = rms_db(&outs[1][tail..]) - rms_db(&ins[0][tail..]);
     eprintln!("crossfeed Default, 200 Hz left only: right/left-in {cross_db:+.2} dB");
     // bs2b's default feeds the opposite ear 4.5 dB below the direct path at low
