@@ -445,12 +445,15 @@ pub struct Instance {
     pub controller: ComPtr<IEditController>,
     /// Set when the controller is a separate object that was initialized by us.
     separate_controller: bool,
+    /// The process mode given to `setupProcessing`, repeated in every `ProcessData`.
+    mode: Cell<i32>,
     _host: ComPtr<IHostApplication>,
 }
 
 /// Symbolic sample size for 32-bit float processing (`kSample32`).
 pub const SAMPLE_32: i32 = SymbolicSampleSizes_::kSample32 as i32;
 pub const REALTIME: i32 = ProcessModes_::kRealtime as i32;
+pub const OFFLINE: i32 = ProcessModes_::kOffline as i32;
 pub const AUDIO: MediaType = MediaTypes_::kAudio as MediaType;
 pub const EVENT: MediaType = MediaTypes_::kEvent as MediaType;
 pub const INPUT: BusDirection = BusDirections_::kInput as BusDirection;
@@ -505,6 +508,7 @@ impl Instance {
             processor,
             controller,
             separate_controller,
+            mode: Cell::new(REALTIME),
             _host: host,
         }
     }
@@ -590,11 +594,18 @@ impl Instance {
         }
     }
 
-    /// setupProcessing + activate the stereo main buses + setActive(true) + setProcessing(true).
+    /// setupProcessing (real time) + activate the stereo main buses + setActive(true) +
+    /// setProcessing(true).
     pub fn start(&self, sample_rate: f64, max_block: i32) {
+        self.start_with_mode(sample_rate, max_block, REALTIME);
+    }
+
+    /// [`Instance::start`] with a process mode (`REALTIME` or `OFFLINE`).
+    pub fn start_with_mode(&self, sample_rate: f64, max_block: i32, mode: i32) {
+        self.mode.set(mode);
         unsafe {
             let mut setup = ProcessSetup {
-                processMode: REALTIME,
+                processMode: mode,
                 symbolicSampleSize: SAMPLE_32,
                 maxSamplesPerBlock: max_block,
                 sampleRate: sample_rate,
@@ -654,7 +665,7 @@ impl Instance {
             },
         };
         let mut data = ProcessData {
-            processMode: REALTIME,
+            processMode: self.mode.get(),
             symbolicSampleSize: SAMPLE_32,
             numSamples: n as int32,
             numInputs: 1,
