@@ -4,6 +4,7 @@
 # class id, 2 inputs / 2 outputs, no MIDI, category Fx.
 #
 # Usage: tests/ardour_scan.sh [path/to/Cans.vst3]   (default: target/bundled/Cans.vst3)
+# Needs: apt-get install -y --no-install-recommends ardour   (Debian 12: ardour 7.3)
 # The scanner exits 0 even when a module fails to load, so every fact is checked in its
 # output, and this script exits non-zero on the first one missing.
 set -eu

@@ -7,6 +7,8 @@
 //! `IBStream` (a memory stream for `getState` / `setState`).
 
 #![allow(dead_code)]
+// `TChar` and friends are platform typedefs; casts that are no-ops here are not everywhere.
+#![allow(clippy::unnecessary_cast)]
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, c_char, c_void};
