@@ -363,12 +363,14 @@ fn output_gain_of_minus_6_db_measures_minus_6_db() {
 /// Two identical instances get the same input; the second gets parameter events at
 /// `offset` of its second block. Returns (reference, changed) outputs and the absolute
 /// sample index of the change.
+type Stereo = (Vec<f32>, Vec<f32>);
+
 fn render_with_change(
     setup: impl Fn(&mut ClapPlugin),
     change: impl Fn(&mut ClapPlugin, u32),
     in_l: &[f32],
     in_r: &[f32],
-) -> ((Vec<f32>, Vec<f32>), (Vec<f32>, Vec<f32>), usize) {
+) -> (Stereo, Stereo, usize) {
     const BLOCK: usize = 1024;
     const OFFSET: u32 = 301;
     let run = |with_change: bool| {
@@ -386,12 +388,7 @@ fn render_with_change(
     (run(false), run(true), BLOCK + OFFSET as usize)
 }
 
-fn assert_changes_exactly_at(
-    reference: &(Vec<f32>, Vec<f32>),
-    changed: &(Vec<f32>, Vec<f32>),
-    at: usize,
-    what: &str,
-) {
+fn assert_changes_exactly_at(reference: &Stereo, changed: &Stereo, at: usize, what: &str) {
     assert_eq!(
         reference.0[..at],
         changed.0[..at],
