@@ -186,10 +186,26 @@ pub struct Descriptor {
     pub features: Vec<String>,
 }
 
-/// Every descriptor the bundle's factory lists.
-pub fn scan(path: &Path) -> Vec<Descriptor> {
+/// Entries stay loaded until the test process exits, as in most DAWs.
+///
+/// Unloading is not safe here: nice-plug's wrapper calls `std::thread::current()` on the
+/// host thread that creates an instance, and Rust's std then registers a pthread-key
+/// destructor inside the plug-in library. If the library is unloaded (last entry dropped,
+/// `dlclose`) while that thread lives on, the thread crashes when it exits (seen as
+/// SIGSEGV in `__nptl_deallocate_tsd` with parallel tests).
+static KEEP_LOADED: Mutex<Vec<PluginEntry>> = Mutex::new(Vec::new());
+
+/// Load a CLAP bundle's entry and keep it loaded for the rest of the process.
+pub fn load_entry(path: &Path) -> PluginEntry {
     // SAFETY: loading a CLAP bundle runs its code; the bundle is the one we built.
     let entry = unsafe { PluginEntry::load(path) }.expect("load CLAP entry");
+    KEEP_LOADED.lock().unwrap().push(entry.clone());
+    entry
+}
+
+/// Every descriptor the bundle's factory lists.
+pub fn scan(path: &Path) -> Vec<Descriptor> {
+    let entry = load_entry(path);
     let factory = entry.get_plugin_factory().expect("CLAP plugin factory");
     let text = |s: Option<&std::ffi::CStr>| {
         s.map(|s| s.to_string_lossy().into_owned())
@@ -239,8 +255,7 @@ impl ClapPlugin {
 
     /// Load the first plug-in of a CLAP bundle and instantiate it (inactive).
     pub fn load(path: &Path) -> Self {
-        // SAFETY: loading a CLAP bundle runs its code; the bundle is the one we built.
-        let entry = unsafe { PluginEntry::load(path) }.expect("load CLAP entry");
+        let entry = load_entry(path);
         let host_info = HostInfo::new(
             "Cans test host",
             "Cans",

@@ -67,8 +67,10 @@ pub fn main(args: &[String]) -> Result<()> {
         .map(|s| s.name)
         .collect();
     if !failed.is_empty() {
-        bail!("failed: {}", failed.join(", "));
+        eprintln!("FAILED: {}", failed.join(", "));
+        std::process::exit(1);
     }
+    eprintln!("All test steps passed.");
     Ok(())
 }
 
