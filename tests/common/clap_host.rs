@@ -26,6 +26,7 @@ use std::thread::ThreadId;
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
 };
+use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -176,6 +177,17 @@ pub struct PortInfo {
     pub main: bool,
 }
 
+/// One audio port configuration the plug-in offers (`audio-ports-config`).
+#[derive(Debug, Clone)]
+pub struct PortConfig {
+    pub id: u32,
+    pub name: String,
+    /// Channels of the main input (0 if none).
+    pub input_channels: u32,
+    /// Channels of the main output (0 if none).
+    pub output_channels: u32,
+}
+
 /// The descriptor fields a host shows in its plug-in browser.
 #[derive(Debug, Clone)]
 pub struct Descriptor {
@@ -236,6 +248,9 @@ pub struct ClapPlugin {
     params: PluginParams,
     state: Option<PluginState>,
     audio_ports: Option<PluginAudioPorts>,
+    ports_config: Option<PluginAudioPortsConfig>,
+    /// Channels of the main input in the selected configuration (1 or 2).
+    input_channels: usize,
     input: [Vec<f32>; 2],
     output: [Vec<f32>; 2],
     input_ports: AudioPorts,
@@ -286,6 +301,7 @@ impl ClapPlugin {
             .expect("plug-in implements the params extension");
         let state = handle.get_extension::<PluginState>();
         let audio_ports = handle.get_extension::<PluginAudioPorts>();
+        let ports_config = handle.get_extension::<PluginAudioPortsConfig>();
         Self {
             processor: None,
             instance,
@@ -293,6 +309,8 @@ impl ClapPlugin {
             params,
             state,
             audio_ports,
+            ports_config,
+            input_channels: 2,
             input: [Vec::new(), Vec::new()],
             output: [Vec::new(), Vec::new()],
             input_ports: AudioPorts::with_capacity(2, 1),
@@ -359,7 +377,8 @@ impl ClapPlugin {
 
     /// Process one block in place. Queued parameter changes are delivered with it.
     /// `left` and `right` must have the same length, at most the activated `max_block`
-    /// (zero frames is allowed).
+    /// (zero frames is allowed). With a mono input configuration selected, only `left`
+    /// is passed in; both are written.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
         let n = left.len();
         assert_eq!(n, right.len(), "channels of different lengths");
@@ -376,12 +395,14 @@ impl ClapPlugin {
         self.input[1][..n].copy_from_slice(right);
         self.events.sort();
 
+        let input_channels = self.input_channels;
         let [in_l, in_r] = &mut self.input;
         let inputs = self.input_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_input_only(
                 [&mut in_l[..n], &mut in_r[..n]]
                     .into_iter()
+                    .take(input_channels)
                     .map(InputChannel::variable),
             ),
         }]);
@@ -556,6 +577,47 @@ impl ClapPlugin {
                 }
             })
             .collect()
+    }
+
+    /// The audio port configurations the plug-in offers.
+    pub fn port_configs(&mut self) -> Vec<PortConfig> {
+        let configs = self
+            .ports_config
+            .expect("plug-in implements the audio-ports-config extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortsConfigBuffer::new();
+        (0..configs.count(&handle))
+            .map(|i| {
+                let c = configs
+                    .get(&handle, i, &mut buffer)
+                    .expect("audio ports config");
+                PortConfig {
+                    id: c.id.get(),
+                    name: String::from_utf8_lossy(c.name).into_owned(),
+                    input_channels: c.main_input.map_or(0, |p| p.channel_count),
+                    output_channels: c.main_output.map_or(0, |p| p.channel_count),
+                }
+            })
+            .collect()
+    }
+
+    /// Select an audio port configuration (deactivates the plug-in first, as CLAP
+    /// requires); `process` then passes as many input channels as its main input has.
+    pub fn select_port_config(&mut self, id: u32) {
+        self.deactivate();
+        let configs = self
+            .ports_config
+            .expect("plug-in implements the audio-ports-config extension");
+        let handle = self.instance.plugin_handle();
+        configs
+            .select(&handle, ClapId::new(id))
+            .expect("plug-in accepts the configuration");
+        let channels = self.audio_ports(true).first().map_or(0, |p| p.channels);
+        assert!(
+            (1..=2).contains(&channels),
+            "main input has {channels} channels"
+        );
+        self.input_channels = channels as usize;
     }
 
     /// The plug-in's state as a host would store it in a session.
