@@ -1,3 +1,8 @@
+mod fit_models;
+
 fn main() -> nice_plug_xtask::Result<()> {
-    nice_plug_xtask::main()
+    match std::env::args().nth(1).as_deref() {
+        Some("fit-models") => fit_models::run(),
+        _ => nice_plug_xtask::main(),
+    }
 }
