@@ -81,6 +81,8 @@ pub enum CsvError {
     DuplicateFrequency { line: usize, hz: f64 },
     /// Fewer than [`MIN_ROWS`] data rows.
     TooFewRows { rows: usize },
+    /// Stored columns of different lengths (a damaged session, not a file).
+    LengthMismatch { frequencies: usize, levels: usize },
 }
 
 impl fmt::Display for CsvError {
@@ -136,6 +138,13 @@ impl fmt::Display for CsvError {
             CsvError::DuplicateFrequency { line, hz } => {
                 write!(f, "Line {line}: frequency {hz} Hz appears twice.")
             }
+            CsvError::LengthMismatch {
+                frequencies,
+                levels,
+            } => write!(
+                f,
+                "The stored measurement has {frequencies} frequencies but {levels} levels."
+            ),
             CsvError::TooFewRows { rows } => write!(
                 f,
                 "The file has {rows} data row(s); at least {MIN_ROWS} are needed."
@@ -252,24 +261,7 @@ pub fn parse_str(text: &str) -> Result<Measurement, CsvError> {
         };
         let hz = number(freq_col, "frequency")?;
         let db = number(raw_col, "level")?;
-        if !(MIN_FREQUENCY_HZ..=MAX_FREQUENCY_HZ).contains(&hz) {
-            return Err(CsvError::FrequencyOutOfRange { line, hz });
-        }
-        if db.abs() > MAX_ABS_LEVEL_DB {
-            return Err(CsvError::LevelOutOfRange { line, db });
-        }
-        if let Some(&previous_hz) = frequency_hz.last() {
-            if hz == previous_hz {
-                return Err(CsvError::DuplicateFrequency { line, hz });
-            }
-            if hz < previous_hz {
-                return Err(CsvError::Unsorted {
-                    line,
-                    previous_hz,
-                    hz,
-                });
-            }
-        }
+        check_row(line, hz, db, frequency_hz.last().copied())?;
         frequency_hz.push(hz);
         raw_db.push(db);
     }
@@ -281,5 +273,65 @@ pub fn parse_str(text: &str) -> Result<Measurement, CsvError> {
     Ok(Measurement {
         frequency_hz,
         raw_db,
+    })
+}
+
+/// The checks every row passes (range, order), shared by files and stored columns.
+fn check_row(line: usize, hz: f64, db: f64, previous_hz: Option<f64>) -> Result<(), CsvError> {
+    if !(MIN_FREQUENCY_HZ..=MAX_FREQUENCY_HZ).contains(&hz) {
+        return Err(CsvError::FrequencyOutOfRange { line, hz });
+    }
+    if db.abs() > MAX_ABS_LEVEL_DB {
+        return Err(CsvError::LevelOutOfRange { line, db });
+    }
+    if let Some(previous_hz) = previous_hz {
+        if hz == previous_hz {
+            return Err(CsvError::DuplicateFrequency { line, hz });
+        }
+        if hz < previous_hz {
+            return Err(CsvError::Unsorted {
+                line,
+                previous_hz,
+                hz,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Validate columns that did not come from a file (a measurement stored in a session,
+/// which a damaged or hand-edited session could make anything). Row `i` is reported as
+/// line `i + 1`.
+pub fn from_columns(frequency_hz: &[f64], raw_db: &[f64]) -> Result<Measurement, CsvError> {
+    if frequency_hz.len() != raw_db.len() {
+        return Err(CsvError::LengthMismatch {
+            frequencies: frequency_hz.len(),
+            levels: raw_db.len(),
+        });
+    }
+    for (i, (&hz, &db)) in frequency_hz.iter().zip(raw_db).enumerate() {
+        let line = i + 1;
+        if !hz.is_finite() {
+            return Err(CsvError::NonFinite {
+                line,
+                column: "frequency",
+            });
+        }
+        if !db.is_finite() {
+            return Err(CsvError::NonFinite {
+                line,
+                column: "level",
+            });
+        }
+        check_row(line, hz, db, i.checked_sub(1).map(|p| frequency_hz[p]))?;
+    }
+    if frequency_hz.len() < MIN_ROWS {
+        return Err(CsvError::TooFewRows {
+            rows: frequency_hz.len(),
+        });
+    }
+    Ok(Measurement {
+        frequency_hz: frequency_hz.to_vec(),
+        raw_db: raw_db.to_vec(),
     })
 }

@@ -325,12 +325,19 @@ fn article_notes(rows: &[BandRow]) -> String {
          //!   lower frequencies\": holds on average. The closed mean is {:+.2} dB at 20–100 Hz\n\
          //!   against {:+.2} dB for the open mean ({:+.2} dB difference); below 60 Hz {:+.2} vs\n\
          //!   {:+.2} dB. A sealed cup keeps the bass from leaking, so the driver's low end holds\n\
-         //!   up to the lowest frequencies.",
+         //!   up to the lowest frequencies. The \"skew\" is clearest in the upper bass, the\n\
+         //!   region a closed cup's air volume and pads colour: 100–300 Hz closed mean {:+.2} dB\n\
+         //!   (KNS 8400 {:+.2}, Hi-X55 {:+.2}, MDR-7506 {:+.2}) against {:+.2} dB for the open mean.",
         closed.bass,
         open.bass,
         closed.bass - open.bass,
         closed.sub_bass,
-        open.sub_bass
+        open.sub_bass,
+        closed.upper_bass,
+        kns.upper_bass,
+        hix.upper_bass,
+        sony.upper_bass,
+        open.upper_bass
     );
     let _ = writeln!(
         s,
