@@ -216,3 +216,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stored_columns_are_validated_like_a_file() {
+    let f: Vec<f64> = (0..12).map(|i| 20.0 * 1.5f64.powi(i)).collect();
+    let r = vec![0.0; 12];
+    assert_eq!(csv::from_columns(&f, &r).unwrap().frequency_hz, f);
+    assert_eq!(
+        csv::from_columns(&f, &r[..11]).unwrap_err(),
+        CsvError::LengthMismatch {
+            frequencies: 12,
+            levels: 11
+        }
+    );
+    let mut nan = r.clone();
+    nan[4] = f64::NAN;
+    assert_eq!(
+        csv::from_columns(&f, &nan).unwrap_err(),
+        CsvError::NonFinite {
+            line: 5,
+            column: "level"
+        }
+    );
+    let mut unsorted = f.clone();
+    unsorted.swap(2, 3);
+    assert!(matches!(
+        csv::from_columns(&unsorted, &r),
+        Err(CsvError::Unsorted { line: 4, .. })
+    ));
+    assert_eq!(
+        csv::from_columns(&f[..3], &r[..3]).unwrap_err(),
+        CsvError::TooFewRows { rows: 3 }
+    );
+}
