@@ -11,6 +11,7 @@ use nice_plug::prelude::*;
 
 pub mod dsp;
 pub mod editor;
+pub mod measurement;
 pub mod models;
 pub mod params;
 pub mod settings;
@@ -18,6 +19,7 @@ pub mod state;
 
 use dsp::cascade::SectionList;
 use dsp::engine::Engine;
+use measurement::{AudioSync, MeasurementShared, Task};
 use params::CansParams;
 
 pub struct Cans {
@@ -28,8 +30,11 @@ pub struct Cans {
     offline_render: bool,
     /// The host gave us a mono input: copy it to both channels before processing.
     mono_input: bool,
-    /// Correction fitted from the user's loaded measurement.
+    /// Correction fitted from the user's loaded measurement (updated from `measurement`).
     custom_correction: SectionList,
+    /// Load/fit state shared with the background task and the editor.
+    measurement: Arc<MeasurementShared>,
+    measurement_sync: AudioSync,
 }
 
 impl Default for Cans {
@@ -40,6 +45,8 @@ impl Default for Cans {
             offline_render: false,
             mono_input: false,
             custom_correction: SectionList::EMPTY,
+            measurement: Arc::new(MeasurementShared::default()),
+            measurement_sync: AudioSync::default(),
         }
     }
 }
@@ -68,8 +75,14 @@ impl Plugin for Cans {
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
     type SysExMessage = ();
-    type BackgroundTask = ();
+    type BackgroundTask = Task;
     type Editor = editor::Editor;
+
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let shared = self.measurement.clone();
+        let stored = self.params.custom_measurement.clone();
+        Box::new(move |task| measurement::run_task(task, &shared, &stored))
+    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
@@ -89,8 +102,18 @@ impl Plugin for Cans {
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        // Re-fit a measurement restored with the session before the first block (runs on
+        // this thread; a cached fit of the same data is reused).
+        self.measurement_sync
+            .mark_restores_seen(&self.params.custom_measurement);
+        context.execute(Task::RefitStored);
+        self.measurement_sync.update(
+            &self.measurement,
+            &self.params.custom_measurement,
+            &mut self.custom_correction,
+        );
         self.offline_render = buffer_config.process_mode == ProcessMode::Offline;
         self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let mut engine = Engine::new(buffer_config.sample_rate as f64);
@@ -112,8 +135,15 @@ impl Plugin for Cans {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        if self.measurement_sync.update(
+            &self.measurement,
+            &self.params.custom_measurement,
+            &mut self.custom_correction,
+        ) {
+            context.execute_background(Task::RefitStored);
+        }
         let settings = self.current_settings();
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
@@ -150,6 +180,12 @@ impl Plugin for Cans {
 }
 
 impl Cans {
+    /// Load state shared with the editor: pass it to the editor with the `AsyncExecutor`
+    /// for "Load measurement…" (`measurement::request_load`) and the status line.
+    pub fn measurement(&self) -> Arc<MeasurementShared> {
+        self.measurement.clone()
+    }
+
     fn current_settings(&self) -> dsp::engine::EngineSettings {
         settings::engine_settings(&self.params, &self.custom_correction, self.offline_render)
     }

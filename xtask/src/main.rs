@@ -2,6 +2,7 @@
 //! not listed here (`bundle`, `bundle-universal`, `known-packages`) goes to nice-plug's
 //! bundler.
 
+mod fit_models;
 mod install;
 mod test_all;
 mod workspace;
@@ -9,6 +10,7 @@ mod workspace;
 fn main() -> nice_plug_xtask::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("fit-models") => fit_models::run(),
         Some("test") => test_all::main(&args[1..]),
         Some("install") => install::main(&args[1..]),
         _ => nice_plug_xtask::main(),
