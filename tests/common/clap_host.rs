@@ -27,6 +27,9 @@ use std::thread::ThreadId;
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
 };
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
+};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -116,6 +119,23 @@ impl HostThreadCheckImpl for HostShared {
     }
 }
 
+/// The GUI extension a DAW offers an embedded editor. (nice-plug 0.4.2's `gui.create`
+/// unwraps this extension: without it, opening the editor panics across the C ABI and
+/// aborts the host.)
+impl HostGuiImpl for HostShared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 impl HostParamsImplShared for HostShared {
     fn request_flush(&self) {
         self.flush_requested.store(true, Ordering::SeqCst);
@@ -156,7 +176,8 @@ impl HostHandlers for TestHost {
             .register::<HostThreadCheck>()
             .register::<HostParams>()
             .register::<HostState>()
-            .register::<HostAudioPorts>();
+            .register::<HostAudioPorts>()
+            .register::<HostGui>();
     }
 }
 
@@ -243,6 +264,7 @@ pub struct ClapPlugin {
     params: PluginParams,
     state: Option<PluginState>,
     audio_ports: Option<PluginAudioPorts>,
+    gui: Option<PluginGui>,
     input: [Vec<f32>; 2],
     output: [Vec<f32>; 2],
     input_ports: AudioPorts,
@@ -293,6 +315,7 @@ impl ClapPlugin {
             .expect("plug-in implements the params extension");
         let state = handle.get_extension::<PluginState>();
         let audio_ports = handle.get_extension::<PluginAudioPorts>();
+        let gui = handle.get_extension::<PluginGui>();
         Self {
             processor: None,
             instance,
@@ -300,6 +323,7 @@ impl ClapPlugin {
             params,
             state,
             audio_ports,
+            gui,
             input: [Vec::new(), Vec::new()],
             output: [Vec::new(), Vec::new()],
             input_ports: AudioPorts::with_capacity(2, 1),
@@ -601,6 +625,38 @@ impl ClapPlugin {
             .is_ok();
         self.main_thread_idle();
         ok
+    }
+
+    /// Open the editor embedded in an X11 window (`clap_plugin_gui`: create, set_parent,
+    /// show). Returns the editor's size, or the step that failed.
+    pub fn open_editor_x11(&mut self, parent: u64) -> Result<(u32, u32), &'static str> {
+        let gui = self.gui.ok_or("no gui extension")?;
+        let handle = self.instance.plugin_handle();
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        if !gui.is_api_supported(&handle, config) {
+            return Err("X11 embedding not supported");
+        }
+        gui.create(&handle, config).map_err(|_| "create")?;
+        // SAFETY: `parent` is a live X11 window the caller created and keeps until
+        // `close_editor`.
+        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent as _)) }
+            .map_err(|_| "set_parent")?;
+        gui.show(&handle).map_err(|_| "show")?;
+        let size = gui.get_size(&handle).ok_or("get_size")?;
+        self.main_thread_idle();
+        Ok((size.width, size.height))
+    }
+
+    /// Hide and destroy the editor.
+    pub fn close_editor(&mut self) {
+        let gui = self.gui.expect("gui extension");
+        let handle = self.instance.plugin_handle();
+        let _ = gui.hide(&handle);
+        gui.destroy(&handle);
+        self.main_thread_idle();
     }
 
     /// `clap_plugin_params.count`.
