@@ -8,8 +8,14 @@
 //!   refused. nice-plug 0.4.2 checks `index > count` where it must check `index >= count`
 //!   (VST3 `src/wrapper/vst3/wrapper.rs:627`, CLAP `src/wrapper/clap/wrapper.rs:3163`):
 //!   index == count reads past the parameter list, panics inside an `extern` function and
-//!   aborts the host. Those two calls run in a child process (this test binary re-run with
-//!   `CANS_CHILD`), so the abort is observed instead of taking the test run down.
+//!   aborts the host.
+//! - Parameter events timed at or past the end of their block (a host bug): the VST3
+//!   wrapper clamps them; nice-plug 0.4.2's CLAP wrapper drops an event at `time ==
+//!   frames_count` and crashes (heap corruption / abort) on `time > frames_count`.
+//!
+//! The crashing calls run in a child process (this test binary re-run with `CANS_CHILD`),
+//! so the abort is observed instead of taking the test run down. Each nice-plug bug has an
+//! ignored test of the correct behaviour and a test pinning the bug (fails once fixed).
 
 mod common;
 #[path = "common/vst3_host.rs"]
@@ -455,5 +461,105 @@ fn param_info_out_of_range_indices_other_than_count_are_refused() {
     }
     for index in 0..count {
         assert!(plugin.param_info_at(index).is_some(), "CLAP index {index}");
+    }
+}
+
+/// Child: a CLAP parameter event timed past the end of its block (a host bug; the CLAP spec
+/// requires `time < frames_count`).
+#[test]
+#[ignore = "child process of clap_event_past_block_end_*"]
+fn child_clap_event_past_block_end() {
+    if !is_child() {
+        return;
+    }
+    let mut plugin = common::clap_host::ClapPlugin::load_bundled();
+    plugin.activate(48_000.0, 64);
+    let output = plugin.param_id("Output");
+    let offset: u32 = std::env::var("CANS_CHILD_OFFSET").unwrap().parse().unwrap();
+    plugin.set_param(output, 0.25, offset);
+    let (mut l, mut r) = (vec![0.5f32; 32], vec![0.5f32; 32]);
+    plugin.process(&mut l, &mut r);
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+    eprintln!(
+        "output param after the late event: {}",
+        plugin.get_param(output)
+    );
+}
+
+/// Child: a VST3 parameter point timed past the end of its block (a host bug).
+#[test]
+#[ignore = "child process of vst3_event_past_block_end_*"]
+fn child_vst3_event_past_block_end() {
+    if !is_child() {
+        return;
+    }
+    let offset: i32 = std::env::var("CANS_CHILD_OFFSET").unwrap().parse().unwrap();
+    let module = load();
+    let inst = Instance::create(&module, &CANS_CID);
+    inst.start(48_000.0, 64);
+    let output = inst.param_id("Output");
+    let changes = parameter_changes(&[(output, &[(offset, 0.25)])]);
+    let input = [vec![0.5f32; 32], vec![0.5f32; 32]];
+    let (mut l, mut r) = (vec![0.0f32; 32], vec![0.0f32; 32]);
+    let result = inst.process([&input[0], &input[1]], [&mut l, &mut r], Some(&changes));
+    assert_eq!(result, kResultOk);
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+    eprintln!(
+        "output param after the late point: {}",
+        inst.normalized(output)
+    );
+}
+
+fn run_child_with_offset(test: &str, offset: i64) -> std::process::ExitStatus {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CANS_CHILD", "1")
+        .env("CANS_CHILD_OFFSET", offset.to_string())
+        .status()
+        .expect("re-run the test binary")
+}
+
+/// VST3 parameter points at or past the end of the block (or negative) are applied and
+/// the block renders: nice-plug's VST3 wrapper clamps them.
+#[test]
+fn vst3_parameter_points_past_the_block_are_clamped() {
+    for offset in [31, 32, 33, 100, -5] {
+        let status = run_child_with_offset("child_vst3_event_past_block_end", offset);
+        assert!(status.success(), "point at {offset} of 32: {status:?}");
+    }
+}
+
+/// What a robust CLAP wrapper does with an event timed at or past the block's end (a host
+/// bug): apply it at the end. Fails with nice-plug 0.4.2, see the test below.
+#[test]
+#[ignore = "nice-plug 0.4.2: CLAP events past the block end corrupt the heap / abort"]
+fn clap_events_past_the_block_are_clamped() {
+    for offset in [32, 33, 100] {
+        let status = run_child_with_offset("child_clap_event_past_block_end", offset);
+        assert!(status.success(), "event at {offset} of 32: {status:?}");
+    }
+}
+
+/// Pins the nice-plug 0.4.2 CLAP bug (`src/wrapper/clap/wrapper.rs` process loop): an
+/// event with `time > frames_count` makes `block_end` exceed the buffer, `block_end -
+/// block_start` underflows at line 2009 (a panic across the C ABI in debug builds) and the
+/// buffer slices run past their end (heap corruption: "malloc_consolidate(): invalid chunk
+/// size" seen at time 100 of 32). An event at `time == frames_count` is silently dropped.
+/// When this fails, nice-plug fixed it: delete it and un-ignore the test above.
+#[test]
+fn nice_plug_0_4_2_clap_event_past_the_block_still_crashes() {
+    for offset in [33, 100] {
+        let status = run_child_with_offset("child_clap_event_past_block_end", offset);
+        eprintln!("CLAP event at {offset} of 32: {status:?}");
+        assert!(
+            !status.success(),
+            "event at {offset} of 32 no longer crashes: fixed upstream?"
+        );
     }
 }
