@@ -563,3 +563,32 @@ fn nice_plug_0_4_2_clap_event_past_the_block_still_crashes() {
         );
     }
 }
+
+/// Automation with normalized values outside 0..1 (and NaN, ±Inf, ±1e300) on every
+/// parameter: each stays legal and the audio stays finite and bounded.
+#[test]
+fn vst3_out_of_range_normalized_automation_clamps() {
+    let module = load();
+    let inst = started(&module);
+    let params = inst.params();
+    for wild in [-1.0, 1.5, 1e300, -1e300, f64::NAN, f64::INFINITY, -0.0, 2.0] {
+        let points: Vec<[(i32, f64); 1]> = params.iter().map(|_| [(7, wild)]).collect();
+        let lists: Vec<_> = params
+            .iter()
+            .zip(&points)
+            .map(|(p, pts)| (p.id, &pts[..]))
+            .collect();
+        let [l, r] = process(&inst, Some(&parameter_changes(&lists)));
+        assert!(
+            l.iter().chain(&r).all(|v| v.is_finite() && v.abs() < 100.0),
+            "output after normalized {wild} on every parameter"
+        );
+        for p in &params {
+            let v = inst.normalized(p.id);
+            assert!((0.0..=1.0).contains(&v), "{} = {v} after {wild}", p.title);
+        }
+    }
+    assert_healthy(&inst, "after out-of-range automation");
+    inst.stop();
+    inst.terminate();
+}
