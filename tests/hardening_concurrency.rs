@@ -136,7 +136,11 @@ fn audio_thread_and_main_thread_run_concurrently_without_deadlock_or_torn_state(
             // Full-scale square wave on the left, noise on the right.
             for i in 0..n {
                 let k = t + i as u64;
-                l[i] = if (k / 55) % 2 == 0 { 1.0 } else { -1.0 };
+                l[i] = if (k / 55).is_multiple_of(2) {
+                    1.0
+                } else {
+                    -1.0
+                };
                 r[i] = (unit(&mut x) * 2.0 - 1.0) as f32;
             }
             audio.process(&mut l[..n], &mut r[..n]);

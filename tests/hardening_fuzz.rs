@@ -216,7 +216,7 @@ fn fill(signal: &Signal, l: &mut [f32], r: &mut [f32], t0: u64) {
     for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
         let t = t0 + i as u64;
         let square = |period: usize| {
-            if (t / (period as u64 / 2).max(1)) % 2 == 0 {
+            if (t / (period as u64 / 2).max(1)).is_multiple_of(2) {
                 1.0
             } else {
                 -1.0
@@ -236,7 +236,7 @@ fn fill(signal: &Signal, l: &mut [f32], r: &mut [f32], t0: u64) {
             }
             Signal::Hostile => (GARBAGE[(t % 8) as usize], GARBAGE[((t + 3) % 8) as usize]),
             Signal::Sprinkled(p, n) => {
-                if t % n as u64 == 0 {
+                if t.is_multiple_of(n as u64) {
                     let g = GARBAGE[((t / n as u64) % 8) as usize];
                     (g, g)
                 } else {
