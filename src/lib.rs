@@ -93,7 +93,9 @@ impl Plugin for Cans {
     }
 
     fn filter_state(state: &mut PluginState) {
-        for note in state::migrate(state) {
+        let mut notes = state::migrate(state);
+        notes.extend(state::clamp_params(state, &CansParams::default()));
+        for note in notes {
             nice_warn!("Loading session state: {note:?}");
         }
     }

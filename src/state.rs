@@ -45,6 +45,11 @@ pub enum MigrationNote {
     BadVersion,
     /// The stored measurement was corrupt and was dropped (the correction falls back to none).
     DroppedMeasurement,
+    /// A parameter's stored value was outside its range (an enum index past the last
+    /// variant, a float beyond its limits) and was clamped into it.
+    ClampedParam(String),
+    /// A parameter's stored value was not a number (NaN/infinite) and was dropped.
+    DroppedParam(String),
 }
 
 /// Bring a saved state to the current layout before nice-plug applies it. Never fails:
@@ -132,6 +137,51 @@ impl StoredMeasurement {
     }
 }
 
+/// Clamp every stored parameter value into its parameter's range before nice-plug applies
+/// it. nice-plug 0.4.2 stores a plain value from a session as is: an enum index past the
+/// last variant later panics inside nice-plug when the state is saved (indexing the variant
+/// ids), which aborts the host; an out-of-range float reaches the DSP. In-range values are
+/// left bit-exact.
+pub fn clamp_params(
+    state: &mut nice_plug::prelude::PluginState,
+    params: &dyn nice_plug::prelude::Params,
+) -> Vec<MigrationNote> {
+    use nice_plug::plugin::ParamValue;
+    use nice_plug::prelude::ParamPtr;
+
+    let mut notes = Vec::new();
+    for (id, ptr, _) in params.param_map() {
+        let Some(value) = state.params.get_mut(&id) else {
+            continue;
+        };
+        // SAFETY: `params` owns the parameters `ptr` points to and outlives this loop.
+        let (lo, hi) = unsafe { (ptr.preview_plain(0.0), ptr.preview_plain(1.0)) };
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        match (ptr, value) {
+            (ParamPtr::FloatParam(_), ParamValue::F32(v)) => {
+                if !v.is_finite() {
+                    state.params.remove(&id);
+                    notes.push(MigrationNote::DroppedParam(id));
+                } else if *v < lo || *v > hi {
+                    *v = v.clamp(lo, hi);
+                    notes.push(MigrationNote::ClampedParam(id));
+                }
+            }
+            (ParamPtr::IntParam(_) | ParamPtr::EnumParam(_), ParamValue::I32(v)) => {
+                let (lo, hi) = (lo as i32, hi as i32);
+                if *v < lo || *v > hi {
+                    *v = (*v).clamp(lo, hi);
+                    notes.push(MigrationNote::ClampedParam(id));
+                }
+            }
+            // Bools cannot be out of range; unknown enum ids and mismatched types are
+            // skipped by nice-plug with a warning.
+            _ => {}
+        }
+    }
+    notes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +221,42 @@ mod tests {
         assert_eq!(migrate(&mut s), vec![MigrationNote::FromTheFuture(99)]);
         let mut s = state(&[(VERSION_KEY, "\"banana\"")]);
         assert_eq!(migrate(&mut s), vec![MigrationNote::BadVersion]);
+    }
+
+    #[test]
+    fn out_of_range_param_values_are_clamped_and_in_range_ones_kept_exactly() {
+        use nice_plug::plugin::ParamValue;
+        let params = crate::params::CansParams::default();
+        let mut s = state(&[]);
+        let p = &mut s.params;
+        p.insert("a_model".into(), ParamValue::I32(999));
+        p.insert("phones".into(), ParamValue::I32(-1));
+        p.insert("output".into(), ParamValue::F32(1e30));
+        p.insert("a_xf_cutoff".into(), ParamValue::F32(-700.0));
+        p.insert("b_width".into(), ParamValue::F32(f32::NAN));
+        p.insert("a_itd".into(), ParamValue::F32(0.41));
+        p.insert("monitor".into(), ParamValue::I32(3));
+        let mut notes = clamp_params(&mut s, &params);
+        notes.sort_by_key(|n| format!("{n:?}"));
+        assert_eq!(
+            notes,
+            vec![
+                MigrationNote::ClampedParam("a_model".into()),
+                MigrationNote::ClampedParam("a_xf_cutoff".into()),
+                MigrationNote::ClampedParam("output".into()),
+                MigrationNote::ClampedParam("phones".into()),
+                MigrationNote::DroppedParam("b_width".into()),
+            ]
+        );
+        let p = &s.params;
+        assert!(matches!(p["a_model"], ParamValue::I32(7)));
+        assert!(matches!(p["phones"], ParamValue::I32(0)));
+        assert!(matches!(p["monitor"], ParamValue::I32(3)));
+        assert!(matches!(p["a_xf_cutoff"], ParamValue::F32(v) if v == 300.0));
+        // +12 dB as a linear gain (params.rs OUTPUT_MAX_DB).
+        assert!(matches!(p["output"], ParamValue::F32(v) if (v - 3.981_071_7).abs() < 1e-5));
+        assert!(matches!(p["a_itd"], ParamValue::F32(v) if v == 0.41));
+        assert!(!p.contains_key("b_width"));
     }
 
     #[test]

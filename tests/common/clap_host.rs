@@ -17,6 +17,7 @@
 //! `0..=step_count` for stepped ones (enum index, bool 0/1) and `0..=1` (normalized)
 //! otherwise; [`ClapPlugin::value_to_text`] shows the real value with its unit.
 
+use std::cell::Cell;
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -27,6 +28,9 @@ use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
 };
 use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
+};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
@@ -34,7 +38,7 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_host::events::event_types::{ParamModEvent, ParamValueEvent};
 use clack_host::prelude::*;
 
 /// The CLAP id the plug-in is published under (never changes: hosts store it in sessions).
@@ -101,13 +105,36 @@ impl HostLogImpl for HostShared {
     }
 }
 
+thread_local! {
+    /// True while this thread is inside the plug-in's `process` (so a split-off
+    /// [`AudioThread`] and the main thread each get the right answer).
+    static IN_PROCESS: Cell<bool> = const { Cell::new(false) };
+}
+
 impl HostThreadCheckImpl for HostShared {
     fn is_main_thread(&self) -> bool {
-        !self.processing.load(Ordering::SeqCst) && std::thread::current().id() == self.main_thread
+        !IN_PROCESS.get() && std::thread::current().id() == self.main_thread
     }
     fn is_audio_thread(&self) -> bool {
-        self.processing.load(Ordering::SeqCst)
+        IN_PROCESS.get()
     }
+}
+
+/// The GUI extension a DAW offers an embedded editor. (nice-plug 0.4.2's `gui.create`
+/// unwraps this extension: without it, opening the editor panics across the C ABI and
+/// aborts the host.)
+impl HostGuiImpl for HostShared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
 }
 
 impl HostParamsImplShared for HostShared {
@@ -150,7 +177,8 @@ impl HostHandlers for TestHost {
             .register::<HostThreadCheck>()
             .register::<HostParams>()
             .register::<HostState>()
-            .register::<HostAudioPorts>();
+            .register::<HostAudioPorts>()
+            .register::<HostGui>();
     }
 }
 
@@ -251,6 +279,7 @@ pub struct ClapPlugin {
     ports_config: Option<PluginAudioPortsConfig>,
     /// Channels of the main input in the selected configuration (1 or 2).
     input_channels: usize,
+    gui: Option<PluginGui>,
     input: [Vec<f32>; 2],
     output: [Vec<f32>; 2],
     input_ports: AudioPorts,
@@ -302,6 +331,7 @@ impl ClapPlugin {
         let state = handle.get_extension::<PluginState>();
         let audio_ports = handle.get_extension::<PluginAudioPorts>();
         let ports_config = handle.get_extension::<PluginAudioPortsConfig>();
+        let gui = handle.get_extension::<PluginGui>();
         Self {
             processor: None,
             instance,
@@ -311,6 +341,7 @@ impl ClapPlugin {
             audio_ports,
             ports_config,
             input_channels: 2,
+            gui,
             input: [Vec::new(), Vec::new()],
             output: [Vec::new(), Vec::new()],
             input_ports: AudioPorts::with_capacity(2, 1),
@@ -375,6 +406,17 @@ impl ClapPlugin {
         self.events.push(&event);
     }
 
+    /// Queue a parameter modulation (`CLAP_EVENT_PARAM_MOD`, an offset in plain units) at a
+    /// sample offset of the next `process`.
+    pub fn set_param_mod(&mut self, id: u32, amount: f64, offset: u32) {
+        assert!(
+            self.events.len() < MAX_EVENTS as u32,
+            "too many queued events"
+        );
+        let event = ParamModEvent::new(offset, ClapId::new(id), Pckn::match_all(), amount);
+        self.events.push(&event);
+    }
+
     /// Process one block in place. Queued parameter changes are delivered with it.
     /// `left` and `right` must have the same length, at most the activated `max_block`
     /// (zero frames is allowed). With a mono input configuration selected, only `left`
@@ -420,6 +462,7 @@ impl ClapPlugin {
         let shared = unsafe { &*shared };
         self.out_events.clear();
         shared.processing.store(true, Ordering::SeqCst);
+        IN_PROCESS.set(true);
         let status = processor.process(
             &inputs,
             &mut outputs,
@@ -428,6 +471,7 @@ impl ClapPlugin {
             Some(self.steady_time),
             None,
         );
+        IN_PROCESS.set(false);
         shared.processing.store(false, Ordering::SeqCst);
         let status = status.expect("plug-in process() succeeds");
 
@@ -631,12 +675,97 @@ impl ClapPlugin {
 
     /// Restore a state saved by [`save_state`](Self::save_state).
     pub fn load_state(&mut self, bytes: &[u8]) {
+        assert!(self.try_load_state(bytes), "state load");
+    }
+
+    /// Offer any bytes as a state: true if the plug-in accepted them.
+    pub fn try_load_state(&mut self, bytes: &[u8]) -> bool {
         let state = self.state.expect("plug-in implements the state extension");
         let handle = self.instance.plugin_handle();
-        state
+        let ok = state
             .load(&handle, &mut std::io::Cursor::new(bytes))
-            .expect("state load");
+            .is_ok();
         self.main_thread_idle();
+        ok
+    }
+
+    /// Open the editor embedded in an X11 window (`clap_plugin_gui`: create, set_parent,
+    /// show). Returns the editor's size, or the step that failed.
+    pub fn open_editor_x11(&mut self, parent: u64) -> Result<(u32, u32), &'static str> {
+        let gui = self.gui.ok_or("no gui extension")?;
+        let handle = self.instance.plugin_handle();
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        if !gui.is_api_supported(&handle, config) {
+            return Err("X11 embedding not supported");
+        }
+        gui.create(&handle, config).map_err(|_| "create")?;
+        // SAFETY: `parent` is a live X11 window the caller created and keeps until
+        // `close_editor`.
+        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent as _)) }
+            .map_err(|_| "set_parent")?;
+        gui.show(&handle).map_err(|_| "show")?;
+        let size = gui.get_size(&handle).ok_or("get_size")?;
+        self.main_thread_idle();
+        Ok((size.width, size.height))
+    }
+
+    /// Hide and destroy the editor.
+    pub fn close_editor(&mut self) {
+        let gui = self.gui.expect("gui extension");
+        let handle = self.instance.plugin_handle();
+        let _ = gui.hide(&handle);
+        gui.destroy(&handle);
+        self.main_thread_idle();
+    }
+
+    /// `clap_plugin_params.count`.
+    pub fn param_count(&mut self) -> u32 {
+        let handle = self.instance.plugin_handle();
+        self.params.count(&handle)
+    }
+
+    /// `clap_plugin_params.get_info` at any index (even out of range): the parameter's id, or
+    /// `None` if the plug-in refused.
+    pub fn param_info_at(&mut self, index: u32) -> Option<u32> {
+        let handle = self.instance.plugin_handle();
+        let mut buffer = ParamInfoBuffer::new();
+        self.params
+            .get_info(&handle, index, &mut buffer)
+            .map(|info| info.id.get())
+    }
+
+    /// Hand the started audio processor to another thread (as a DAW's audio thread owns it).
+    /// The instance stays here for main-thread calls (state, parameter values); give the
+    /// processor back with [`join_audio_thread`](Self::join_audio_thread) before
+    /// deactivating or dropping.
+    pub fn split_audio_thread(&mut self) -> AudioThread {
+        let processor = self
+            .processor
+            .take()
+            .expect("activate() before split_audio_thread()");
+        AudioThread {
+            processor,
+            input: std::mem::take(&mut self.input),
+            output: std::mem::take(&mut self.output),
+            input_ports: AudioPorts::with_capacity(2, 1),
+            output_ports: AudioPorts::with_capacity(2, 1),
+            events: EventBuffer::with_capacity(MAX_EVENTS),
+            out_events: EventBuffer::with_capacity(MAX_EVENTS),
+            steady_time: self.steady_time,
+            max_block: self.max_block,
+        }
+    }
+
+    /// Take back a processor handed out by [`split_audio_thread`](Self::split_audio_thread).
+    pub fn join_audio_thread(&mut self, audio: AudioThread) {
+        assert!(self.processor.is_none());
+        self.processor = Some(audio.processor);
+        self.input = audio.input;
+        self.output = audio.output;
+        self.steady_time = audio.steady_time;
     }
 
     /// Warnings and errors the plug-in logged through the host so far.
@@ -649,5 +778,74 @@ impl ClapPlugin {
 impl Drop for ClapPlugin {
     fn drop(&mut self) {
         self.deactivate();
+    }
+}
+
+/// The audio side of a [`ClapPlugin`], movable to another thread: the started processor with
+/// its own buffers and event queue.
+pub struct AudioThread {
+    processor: StartedPluginAudioProcessor<TestHost>,
+    input: [Vec<f32>; 2],
+    output: [Vec<f32>; 2],
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    events: EventBuffer,
+    out_events: EventBuffer,
+    steady_time: u64,
+    max_block: usize,
+}
+
+impl AudioThread {
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    /// Queue a parameter change (CLAP plain value) for the next `process`.
+    pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
+        assert!(self.events.len() < MAX_EVENTS as u32);
+        let event = ParamValueEvent::new(offset, ClapId::new(id), Pckn::match_all(), value);
+        self.events.push(&event);
+    }
+
+    /// Process one block in place with the queued events (as [`ClapPlugin::process`]).
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
+        let n = left.len();
+        assert!(n == right.len() && n <= self.max_block);
+        self.input[0][..n].copy_from_slice(left);
+        self.input[1][..n].copy_from_slice(right);
+        self.events.sort();
+        let [in_l, in_r] = &mut self.input;
+        let inputs = self.input_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                [&mut in_l[..n], &mut in_r[..n]]
+                    .into_iter()
+                    .map(InputChannel::variable),
+            ),
+        }]);
+        let [out_l, out_r] = &mut self.output;
+        let mut outputs = self.output_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                [&mut out_l[..n], &mut out_r[..n]].into_iter(),
+            ),
+        }]);
+        self.out_events.clear();
+        IN_PROCESS.set(true);
+        let status = self.processor.process(
+            &inputs,
+            &mut outputs,
+            &self.events.as_input(),
+            &mut self.out_events.as_output(),
+            Some(self.steady_time),
+            None,
+        );
+        IN_PROCESS.set(false);
+        let status = status.expect("plug-in process() succeeds");
+        self.events.clear();
+        self.steady_time += n as u64;
+        left.copy_from_slice(&self.output[0][..n]);
+        right.copy_from_slice(&self.output[1][..n]);
+        status
     }
 }

@@ -4,6 +4,8 @@
 Usage (from a venv with `pip install pedalboard numpy`):
 
     python tests/pedalboard/test_pedalboard.py target/bundled/Cans.vst3
+    python tests/pedalboard/test_pedalboard.py --write-fixture target/bundled/Cans.vst3
+        (writes tests/fixtures/state_v1.pedalboard.bin; once per state version)
 
 Prints every check; exits non-zero if any check fails. No pytest needed.
 
@@ -14,6 +16,7 @@ renders once after changing parameters and before saving the state.
 
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 import pedalboard
@@ -68,7 +71,97 @@ def param_values(plugin):
     return {name: getattr(plugin, name) for name in plugin.parameters}
 
 
+# The version-1 session as pedalboard (JUCE) stores it: `raw_state` of an instance with
+# every parameter away from its default. Written once by `--write-fixture`; it must load
+# forever after (add a new file per state version, never replace this one). The same
+# settings as tests/fixtures/state_v1.clap and state_v1.vst3.json.
+FIXTURE_V1 = Path(__file__).resolve().parents[1] / "fixtures" / "state_v1.pedalboard.bin"
+V1_VALUES = {
+    "a_model": "Sony MDR-7506",
+    "a_crossfeed": "Custom",
+    "a_crossfeed_cutoff_hz": 820.0,
+    "a_crossfeed_feed_db": 6.3,
+    "a_itd_ms": 0.41,
+    "a_mono_flat_crossfeed": False,
+    "a_width": 140.0,
+    "b_model": "AKG K702",
+    "b_crossfeed": "Jan Meier 650 Hz/9.5 dB",
+    "b_crossfeed_cutoff_hz": 1100.0,
+    "b_crossfeed_feed_db": 2.5,
+    "b_itd_ms": 0.12,
+    "b_mono_flat_crossfeed": False,
+    "b_width": 35.0,
+    "a_b": "B",
+    "your_headphones": "beyerdynamic DT 1990 Pro",
+    "level_match": False,
+    "monitor": "Side",
+    "output_db": -7.25,
+    "bypass": True,
+    "bounce_safe": False,
+}
+
+
+def same_value(got, want):
+    """Exact for names and switches; within display precision (0.01) for numbers."""
+    if isinstance(want, float) and not isinstance(want, bool):
+        return isinstance(got, float) and abs(got - want) < 0.006
+    return got == want
+
+
+def write_fixture(bundle):
+    plugin = pedalboard.load_plugin(bundle)
+    for name, value in V1_VALUES.items():
+        setattr(plugin, name, value)
+    render(plugin, stereo_sine(BLOCK * 4))
+    if FIXTURE_V1.exists():
+        print(f"{FIXTURE_V1} exists: never replace a fixture")
+        return 1
+    FIXTURE_V1.write_bytes(plugin.raw_state)
+    print(f"wrote {FIXTURE_V1} ({FIXTURE_V1.stat().st_size} bytes)")
+    return 0
+
+
+def check_sessions(bundle):
+    """The version-1 session loads every value; damaged sessions never crash the plug-in."""
+    state = FIXTURE_V1.read_bytes()
+    plugin = pedalboard.load_plugin(bundle)
+    plugin.raw_state = state
+    for name, want in V1_VALUES.items():
+        got = getattr(plugin, name)
+        check(same_value(got, want), f"version-1 session: {name} = {got!r} (saved {want!r})")
+    check(
+        set(plugin.parameters) == set(V1_VALUES),
+        "the version-1 session covers every parameter (new parameter: add a fixture)",
+    )
+    # Truncated and bit-flipped sessions: pedalboard may refuse them (an exception), the
+    # plug-in must survive and keep rendering finite audio either way.
+    audio = stereo_sine(BLOCK * 4)
+    damaged = [state[:n] for n in (0, 1, 8, 40, len(state) // 2, len(state) - 1)]
+    x = 0x2545F4914F6CDD1D
+    for _ in range(40):
+        x ^= (x << 13) & 0xFFFFFFFFFFFFFFFF
+        x ^= x >> 7
+        x ^= (x << 17) & 0xFFFFFFFFFFFFFFFF
+        bad = bytearray(state)
+        bit = x % (len(bad) * 8)
+        bad[bit // 8] ^= 1 << (bit % 8)
+        damaged.append(bytes(bad))
+    refused = 0
+    for bad in damaged:
+        fresh = pedalboard.load_plugin(bundle)
+        try:
+            fresh.raw_state = bad
+        except Exception:
+            refused += 1
+        out = fresh.process(audio, SAMPLE_RATE, buffer_size=BLOCK, reset=True)
+        if not bool(np.all(np.isfinite(out))):
+            check(False, "output after a damaged session is finite")
+    print(f"info: {len(damaged)} damaged sessions survived ({refused} refused by pedalboard)")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-fixture":
+        return write_fixture(sys.argv[2])
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
@@ -201,6 +294,8 @@ def main():
     changed = float(np.max(np.abs(out_b - audio)))
     check(changed > 1e-3, f"the restored settings are audible (max |out - in| {changed:.3f})")
     check(fresh.raw_state == state, "the restored instance saves the same state")
+
+    check_sessions(bundle)
 
     print()
     if failures:
