@@ -6,6 +6,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
 
@@ -14,11 +15,14 @@ pub mod editor;
 pub mod models;
 pub mod params;
 pub mod settings;
+pub mod shared;
 pub mod state;
 
 use dsp::cascade::SectionList;
 use dsp::engine::Engine;
+use dsp::meters::OutputTap;
 use params::CansParams;
+use shared::Shared;
 
 pub struct Cans {
     params: Arc<CansParams>,
@@ -30,16 +34,22 @@ pub struct Cans {
     mono_input: bool,
     /// Correction fitted from the user's loaded measurement.
     custom_correction: SectionList,
+    /// Meters and analyzer feed for the editor (ring allocated here, once).
+    tap: OutputTap,
+    shared: Arc<Shared>,
 }
 
 impl Default for Cans {
     fn default() -> Self {
+        let (analyzer_tx, analyzer_rx) = dsp::meters::analyzer_ring();
         Self {
             params: Arc::new(CansParams::default()),
             engine: None,
             offline_render: false,
             mono_input: false,
             custom_correction: SectionList::EMPTY,
+            tap: OutputTap::new(48_000.0, analyzer_tx),
+            shared: Arc::new(Shared::new(analyzer_rx)),
         }
     }
 }
@@ -76,7 +86,7 @@ impl Plugin for Cans {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone())
+        editor::create(self.params.clone(), self.shared.clone())
     }
 
     fn activate(
@@ -91,6 +101,9 @@ impl Plugin for Cans {
         engine.set(self.current_settings());
         engine.reset();
         self.engine = Some(engine);
+        self.tap.set_sample_rate(buffer_config.sample_rate as f64);
+        self.publish_offline_bypass();
+        (self.shared.sample_rate).store(buffer_config.sample_rate, Ordering::Relaxed);
         true
     }
 
@@ -109,6 +122,7 @@ impl Plugin for Cans {
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let settings = self.current_settings();
+        self.publish_offline_bypass();
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
         };
@@ -120,6 +134,9 @@ impl Plugin for Cans {
                     right.copy_from_slice(left);
                 }
                 engine.process(left, right);
+                let open = self.shared.editor_open.load(Ordering::Relaxed);
+                let readings = self.tap.process(left, right, open);
+                self.shared.store_meters(&readings);
             }
             [mono] => {
                 // A host that forces one channel: process it as centred material.
@@ -136,6 +153,9 @@ impl Plugin for Cans {
                     }
                     done += n;
                 }
+                let open = self.shared.editor_open.load(Ordering::Relaxed);
+                let readings = self.tap.process(mono, mono, open);
+                self.shared.store_meters(&readings);
             }
             [] => {}
         }
@@ -144,6 +164,11 @@ impl Plugin for Cans {
 }
 
 impl Cans {
+    fn publish_offline_bypass(&self) {
+        let active = self.offline_render && self.params.bounce_safe.value();
+        self.shared.offline_bypass.store(active, Ordering::Relaxed);
+    }
+
     fn current_settings(&self) -> dsp::engine::EngineSettings {
         settings::engine_settings(&self.params, &self.custom_correction, self.offline_render)
     }
