@@ -87,9 +87,13 @@ struct CountingLoader {
 }
 
 impl MeasurementLoader for CountingLoader {
-    fn load(&mut self, path: &Path) -> Result<String, String> {
+    fn request_load(&mut self, path: &Path) {
         self.calls.lock().unwrap().push(path.display().to_string());
-        self.inner.load(path)
+        self.inner.request_load(path)
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        self.inner.status()
     }
 }
 
@@ -106,9 +110,7 @@ fn harness(
     let recorder = Arc::new(Recorder::default());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let loader = Box::new(CountingLoader {
-        inner: CsvIntoState {
-            params: params.clone(),
-        },
+        inner: CsvIntoState::new(params.clone()),
         calls: calls.clone(),
     });
     let app = App::new(params.clone(), shared.clone(), loader);
@@ -381,4 +383,91 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
             }
         }
     }
+}
+
+/// A loader that finishes later, like the background task of `crate::measurement`.
+struct DeferredLoader {
+    requested: Arc<Mutex<Vec<String>>>,
+    status: Arc<Mutex<Option<Result<String, String>>>>,
+}
+
+impl MeasurementLoader for DeferredLoader {
+    fn request_load(&mut self, path: &Path) {
+        self.requested
+            .lock()
+            .unwrap()
+            .push(path.display().to_string());
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        self.status.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
+    let params = Arc::new(CansParams::default());
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
+    let requested = Arc::new(Mutex::new(Vec::new()));
+    let status = Arc::new(Mutex::new(None));
+    let loader = Box::new(DeferredLoader {
+        requested: requested.clone(),
+        status: status.clone(),
+    });
+    let app = App::new(params.clone(), shared, loader);
+    let gui = GuiContext::new(recorder.clone());
+    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
+        |ui, state: &mut (App, Option<GuiContext>)| {
+            if let Some(gui) = state.1.take() {
+                state.0.open(ui.ctx(), gui);
+            }
+            state.0.draw(ui);
+        },
+        (app, Some(gui)),
+    );
+    h.run();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text("/data/mine.csv");
+    h.run();
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(requested.lock().unwrap().as_slice(), ["/data/mine.csv"]);
+    assert!(
+        recorder.take().is_empty(),
+        "nothing is selected before the load finishes"
+    );
+
+    // The task fails: the message shows, nothing changes.
+    *status.lock().unwrap() = Some(Err("row 3 is not a number pair".into()));
+    h.run();
+    assert!(
+        h.query_by_label_contains("row 3 is not a number pair")
+            .is_some()
+    );
+    assert!(recorder.take().is_empty());
+    assert_eq!(params.phones.value(), Phones::Generic);
+
+    // A second request succeeds later: "Loaded Measurement" is selected once.
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    *status.lock().unwrap() = Some(Ok("Loaded mine.csv: correction with 8 sections".into()));
+    h.run();
+    h.run();
+    assert_eq!(
+        recorder.take(),
+        vec![
+            Event::Begin("Your Headphones".into()),
+            Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
+            Event::End("Your Headphones".into()),
+        ]
+    );
+    assert_eq!(params.phones.value(), Phones::Custom);
+    assert!(
+        h.query_by_label_contains("correction with 8 sections")
+            .is_some()
+    );
 }

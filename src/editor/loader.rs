@@ -9,10 +9,20 @@ use crate::dsp::cascade::SectionList;
 use crate::params::CansParams;
 use crate::state::CustomMeasurement;
 
+/// Loading may finish later (a background task): the editor polls [`status`](Self::status)
+/// every frame, and selects "Loaded Measurement" when a request it made succeeds.
+///
+/// With the background loader of `crate::measurement` this is (in `editor::create`):
+/// `request_load` → `measurement::request_load(&executor, path.into())`, `status` →
+/// `MeasurementShared::status()` mapped to `Ok(message)` / `Err(message)` (`None` for
+/// "no measurement"), `correction` → the correction last published to the audio thread.
 pub trait MeasurementLoader: Send + 'static {
-    /// Load the measurement CSV at `path`. `Ok` carries a status line for the user, `Err`
-    /// the reason the file was refused.
-    fn load(&mut self, path: &Path) -> Result<String, String>;
+    /// Start loading the measurement CSV at `path`.
+    fn request_load(&mut self, path: &Path);
+
+    /// The state of the last load: `Ok` with a status line, `Err` with the reason the file
+    /// was refused, `None` when nothing was loaded.
+    fn status(&self) -> Option<Result<String, String>>;
 
     /// The correction fitted from the loaded measurement (used by the response plot when
     /// "Your Headphones" is "Loaded Measurement").
@@ -25,6 +35,35 @@ pub trait MeasurementLoader: Send + 'static {
 /// session's `custom_measurement`, refusing files that are not one.
 pub struct CsvIntoState {
     pub params: Arc<CansParams>,
+    pub status: Option<Result<String, String>>,
+}
+
+impl CsvIntoState {
+    pub fn new(params: Arc<CansParams>) -> Self {
+        Self {
+            params,
+            status: None,
+        }
+    }
+
+    fn load(&mut self, path: &Path) -> Result<String, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+        let (frequency_hz, raw_db) = parse_csv(&text)?;
+        let points = frequency_hz.len();
+        let m = CustomMeasurement {
+            path: path.display().to_string(),
+            frequency_hz,
+            raw_db,
+        };
+        if let Ok(mut slot) = self.params.custom_measurement.write() {
+            *slot = Some(m);
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        Ok(format!("Loaded {name} ({points} points)"))
+    }
 }
 
 /// Fewest points accepted: AutoEq's own grid has 695; a file with fewer than this cannot
@@ -67,22 +106,11 @@ pub fn parse_csv(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
 }
 
 impl MeasurementLoader for CsvIntoState {
-    fn load(&mut self, path: &Path) -> Result<String, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        let (frequency_hz, raw_db) = parse_csv(&text)?;
-        let points = frequency_hz.len();
-        let m = CustomMeasurement {
-            path: path.display().to_string(),
-            frequency_hz,
-            raw_db,
-        };
-        if let Ok(mut slot) = self.params.custom_measurement.write() {
-            *slot = Some(m);
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        Ok(format!("Loaded {name} ({points} points)"))
+    fn request_load(&mut self, path: &Path) {
+        self.status = Some(self.load(path));
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        self.status.clone()
     }
 }

@@ -43,21 +43,41 @@ pub const HEIGHT: u32 = 720;
 /// Width of the right column (your headphones, globals, meters).
 pub const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
-pub const SLOTS_HEIGHT: f32 = 186.0;
-/// Width of a slider's value readout.
-pub const VALUE_WIDTH: f32 = 64.0;
-pub const OUTPUT_SLIDER_WIDTH: f32 = 140.0;
+pub const SLOTS_HEIGHT: f32 = 196.0;
+pub const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
 
-/// A parameter slider with its value in a fixed-width readout, so rows line up.
+/// Height of a control row in the slot panels.
+pub const ROW_HEIGHT: f32 = 26.0;
+
+/// A left-to-right row of fixed height whose items are all centred vertically.
+fn row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    let width = ui.available_width();
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, ROW_HEIGHT),
+        egui::Layout::left_to_right(egui::Align::Center),
+        add,
+    );
+}
+
+/// A parameter slider with its value drawn on the bar (double-click resets, as in
+/// nice-plug's `ParamSlider`).
 fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, width: f32) {
-    ui.add(
+    let response = ui.add(
         ParamSlider::for_param(param, setter)
             .without_value()
             .with_width(width),
     );
-    ui.add_sized(
-        [VALUE_WIDTH, 20.0],
-        egui::Label::new(RichText::new(param.to_string()).color(theme::TEXT)),
+    let color = if ui.is_enabled() {
+        theme::TEXT
+    } else {
+        theme::TEXT_DIM
+    };
+    ui.painter().text(
+        response.rect.center(),
+        egui::Align2::CENTER_CENTER,
+        param.to_string(),
+        egui::FontId::proportional(13.0),
+        color,
     );
 }
 
@@ -70,14 +90,12 @@ pub struct App {
     loader: Box<dyn MeasurementLoader>,
     /// The measurement path typed (or last loaded).
     path_text: String,
-    /// Result of the last load: Ok(status) or Err(reason).
-    load_status: Option<Result<String, String>>,
+    /// A load was requested and has not finished: the loader's status at the request.
+    load_pending: Option<Option<Result<String, String>>>,
 }
 
 pub fn create(params: Arc<CansParams>, shared: Arc<Shared>) -> Option<Editor> {
-    let loader = Box::new(loader::CsvIntoState {
-        params: params.clone(),
-    });
+    let loader = Box::new(loader::CsvIntoState::new(params.clone()));
     create_egui_editor(
         EguiEditorState::from_size(LogicalSize::new(WIDTH as f32, HEIGHT as f32), 1.0),
         RepaintNotifier::new(),
@@ -108,7 +126,7 @@ impl App {
             curves: CurveCalculator::new(),
             loader,
             path_text,
-            load_status: None,
+            load_pending: None,
         }
     }
 
@@ -216,7 +234,7 @@ impl App {
                     });
             }
             // Output gain at the right edge.
-            let output_w = OUTPUT_SLIDER_WIDTH + VALUE_WIDTH + 70.0;
+            let output_w = OUTPUT_SLIDER_WIDTH + 70.0;
             ui.add_space((ui.available_width() - output_w).max(0.0));
             ui.label("Output");
             slider(ui, &self.params.output_gain, setter, OUTPUT_SLIDER_WIDTH);
@@ -244,9 +262,19 @@ impl App {
                 .on_hover_text("Load your headphones' measurement (AutoEq CSV: frequency,raw)")
                 .clicked()
             {
-                self.load_measurement(setter);
+                self.load_measurement();
             }
-            match &self.load_status {
+            let status = self.loader.status();
+            if let Some(before) = &self.load_pending
+                && *before != status
+            {
+                // The request finished: select the loaded measurement if it succeeded.
+                self.load_pending = None;
+                if matches!(status, Some(Ok(_))) {
+                    controls::set_once(setter, &self.params.phones, Phones::Custom);
+                }
+            }
+            match &status {
                 Some(Ok(msg)) => {
                     ui.label(RichText::new(msg).small().color(theme::OK));
                 }
@@ -284,22 +312,18 @@ impl App {
         theme::section_frame().show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.set_height(ui.available_height());
-            ui.label(RichText::new("Output").strong());
+            ui.label(RichText::new("Meters").strong());
             meters::meters(ui, &self.shared.meters());
         });
     }
 
-    fn load_measurement(&mut self, setter: &ParamSetter) {
+    fn load_measurement(&mut self) {
         let path = self.path_text.trim().to_owned();
         if path.is_empty() {
-            self.load_status = Some(Err("type the path of a CSV file first".to_owned()));
             return;
         }
-        let result = self.loader.load(std::path::Path::new(&path));
-        if result.is_ok() {
-            controls::set_once(setter, &self.params.phones, Phones::Custom);
-        }
-        self.load_status = Some(result);
+        self.load_pending = Some(self.loader.status());
+        self.loader.request_load(std::path::Path::new(&path));
     }
 
     fn slot(&self, index: usize) -> &SlotParams {
@@ -357,7 +381,7 @@ impl App {
             let label_w = 64.0;
             let spacing = ui.spacing().item_spacing.x;
             let pair = (ui.available_width() - spacing) / 2.0;
-            let slider_w = (pair - label_w - VALUE_WIDTH - 2.0 * spacing).max(30.0);
+            let slider_w = (pair - label_w - 2.0 * spacing).max(60.0);
             let control_w = pair - label_w - spacing;
             let row_label = |ui: &mut Ui, text: &str| {
                 ui.add_sized(
@@ -365,7 +389,7 @@ impl App {
                     egui::Label::new(RichText::new(text).color(theme::TEXT_DIM)),
                 );
             };
-            ui.horizontal(|ui| {
+            row(ui, |ui| {
                 row_label(ui, "Model");
                 controls::model_picker(
                     ui,
@@ -375,7 +399,7 @@ impl App {
                     &slot.model,
                 );
             });
-            ui.horizontal(|ui| {
+            row(ui, |ui| {
                 row_label(ui, "Crossfeed");
                 controls::crossfeed_picker(
                     ui,
@@ -399,7 +423,7 @@ impl App {
                 .on_hover_text("Keep centred material level-flat through the crossfeed");
             });
             let custom = slot.crossfeed.value() == CrossfeedPreset::Custom;
-            ui.horizontal(|ui| {
+            row(ui, |ui| {
                 ui.add_enabled_ui(custom, |ui| {
                     row_label(ui, "Cutoff");
                     slider(ui, &slot.xf_cutoff_hz, setter, slider_w);
@@ -407,7 +431,7 @@ impl App {
                     slider(ui, &slot.xf_feed_db, setter, slider_w);
                 });
             });
-            ui.horizontal(|ui| {
+            row(ui, |ui| {
                 ui.add_enabled_ui(slot.crossfeed.value() != CrossfeedPreset::Off, |ui| {
                     row_label(ui, "ITD");
                     slider(ui, &slot.itd_ms, setter, slider_w);

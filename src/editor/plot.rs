@@ -113,9 +113,11 @@ impl LogAxes {
             }
             db -= db_step;
         }
+        // The unit sits in the bottom-left corner, beside the frequency labels (which
+        // start at 50 Hz), where it collides with nothing.
         painter.text(
-            pos2(self.rect.left() + 4.0, self.rect.top() + 2.0),
-            Align2::LEFT_TOP,
+            pos2(self.rect.left() + 4.0, self.rect.bottom() - 2.0),
+            Align2::LEFT_BOTTOM,
             unit,
             small,
             theme::TEXT_DIM,
@@ -135,7 +137,11 @@ pub fn response_plot(
     heard: usize,
     labels: [&str; 2],
 ) -> LogAxes {
-    let (rect, _) = ui.allocate_exact_size(ui.available_size(), egui::Sense::hover());
+    let full = ui.available_rect_before_wrap();
+    ui.allocate_rect(full, egui::Sense::hover());
+    // Legend strip above the plot, so it never hides a curve.
+    let legend_h = 20.0;
+    let rect = Rect::from_min_max(pos2(full.left(), full.top() + legend_h), full.max);
     let axes = LogAxes {
         rect,
         db_top: RESPONSE_DB_TOP,
@@ -161,39 +167,43 @@ pub fn response_plot(
             Stroke::new(w_direct, faded(color, alpha)),
         ));
     }
-    // Legend, top right.
+    let painter = ui.painter_at(full);
     let font = FontId::proportional(12.0);
-    let mut y = rect.top() + 8.0;
+    let y = full.top() + legend_h / 2.0 - 1.0;
+    let mut x = full.left() + 2.0;
+    painter.text(
+        pos2(x, y),
+        Align2::LEFT_CENTER,
+        "Response",
+        FontId::proportional(13.0),
+        theme::TEXT,
+    );
+    x += 80.0;
     for slot in [heard, other] {
-        let color = theme::slot_color(slot);
-        let alpha = if slot == heard { 1.0 } else { 0.5 };
+        let alpha = if slot == heard { 1.0 } else { 0.6 };
+        painter.line_segment(
+            [pos2(x, y), pos2(x + 20.0, y)],
+            Stroke::new(2.5, faded(theme::slot_color(slot), alpha)),
+        );
         let text = format!(
             "{} {}{}",
             ["A", "B"][slot],
             labels[slot],
-            if slot == heard { "  (heard)" } else { "" }
+            if slot == heard { " (heard)" } else { "" }
         );
-        let x = rect.right() - 12.0;
         let r = painter.text(
-            pos2(x, y),
-            Align2::RIGHT_TOP,
+            pos2(x + 26.0, y),
+            Align2::LEFT_CENTER,
             text,
             font.clone(),
             faded(theme::TEXT, alpha),
         );
-        painter.line_segment(
-            [
-                pos2(r.left() - 26.0, r.center().y),
-                pos2(r.left() - 6.0, r.center().y),
-            ],
-            Stroke::new(2.5, faded(color, alpha)),
-        );
-        y += 18.0;
+        x = r.right() + 18.0;
     }
     painter.text(
-        pos2(rect.right() - 12.0, y),
-        Align2::RIGHT_TOP,
-        "thick: direct path (left to left)   thin: crossfeed (left to right)",
+        pos2(full.right() - 2.0, y),
+        Align2::RIGHT_CENTER,
+        "thick: direct (left to left) · thin: crossfeed (left to right)",
         FontId::proportional(11.0),
         theme::TEXT_DIM,
     );
