@@ -97,13 +97,10 @@ impl MeasurementLoader for CountingLoader {
     }
 }
 
-fn harness(
-    size: egui::Vec2,
-) -> (
-    Harness<'static, (App, Option<GuiContext>)>,
-    Fixture,
-    Arc<Mutex<Vec<String>>>,
-) {
+/// The harness runs the app with the GUI context it attaches on the first frame.
+type AppHarness = Harness<'static, (App, Option<GuiContext>)>;
+
+fn harness(size: egui::Vec2) -> (AppHarness, Fixture, Arc<Mutex<Vec<String>>>) {
     let params = Arc::new(CansParams::default());
     let (_tx, rx) = analyzer_ring();
     let shared = Arc::new(Shared::new(rx));

@@ -153,8 +153,8 @@ impl Meters {
         let k = self.corr_coeff;
         for (&l, &r) in left.iter().zip(right) {
             let x = [l as f64, r as f64];
-            for ch in 0..2 {
-                self.peak[ch] = (self.peak[ch] * self.peak_fall).max(x[ch].abs());
+            for (peak, v) in self.peak.iter_mut().zip(x) {
+                *peak = (*peak * self.peak_fall).max(v.abs());
             }
             self.lr += k * (x[0] * x[1] - self.lr);
             self.ll += k * (x[0] * x[0] - self.ll);

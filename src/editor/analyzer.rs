@@ -233,3 +233,47 @@ impl Analyzer {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(freq: f64, amp: f64, fs: f64) -> Vec<f32> {
+        (0..FFT_LEN)
+            .map(|n| (amp * (2.0 * std::f64::consts::PI * freq * n as f64 / fs).sin()) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn a_sine_reads_its_level_in_dbfs_at_its_display_point() {
+        let fs = 48_000.0;
+        // The display point nearest 1 kHz, and a -6 dBFS sine there.
+        let i = (0..POINTS)
+            .min_by(|&a, &b| {
+                let d = |i: usize| (curve::point_hz(i) / 1000.0).ln().abs();
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap();
+        let f = curve::point_hz(i);
+        let amp = 10f64.powf(-6.0 / 20.0);
+        let mut a = Analyzer::default();
+        let x = sine(f, amp, fs);
+        a.push_frames(&x, &x);
+        a.transform();
+        // Hann scalloping loss is at most 1.42 dB between bins; the band peak is within it.
+        let got = a.band_db(fs as f32, i);
+        assert!(got <= -6.0 + 0.05 && got > -6.0 - 1.45, "{got}");
+        // Two octaves away the band holds only window leakage: far below.
+        let far = a.band_db(fs as f32, (i + 2 * POINTS / 10).min(POINTS - 1));
+        assert!(far < -70.0, "{far}");
+    }
+
+    #[test]
+    fn silence_and_a_missing_ring_read_nothing() {
+        let mut a = Analyzer::default();
+        assert_eq!(a.drain(), 0);
+        a.update(48_000.0);
+        assert!(!a.has_signal);
+        assert!(a.display_db.iter().all(|&v| v == DB_BOTTOM));
+    }
+}

@@ -180,7 +180,7 @@ pub fn ab_switch(ui: &mut Ui, setter: &ParamSetter, param: &EnumParam<AbSlot>) {
         });
         let button = egui::Button::new(text)
             .selected(heard)
-            .fill(if heard { color } else { theme::PANEL })
+            .fill(if heard { color } else { theme::GRID })
             .min_size(size);
         let response = ui.add(button).on_hover_text(format!(
             "Hear slot {label} (click-free switch; automatable)"
