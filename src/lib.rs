@@ -12,6 +12,7 @@ use nice_plug::prelude::*;
 
 pub mod dsp;
 pub mod editor;
+pub mod measurement;
 pub mod models;
 pub mod params;
 pub mod settings;
@@ -21,6 +22,7 @@ pub mod state;
 use dsp::cascade::SectionList;
 use dsp::engine::Engine;
 use dsp::meters::OutputTap;
+use measurement::{AudioSync, MeasurementShared, Task};
 use params::CansParams;
 use shared::Shared;
 
@@ -32,11 +34,14 @@ pub struct Cans {
     offline_render: bool,
     /// The host gave us a mono input: copy it to both channels before processing.
     mono_input: bool,
-    /// Correction fitted from the user's loaded measurement.
+    /// Correction fitted from the user's loaded measurement (updated from `measurement`).
     custom_correction: SectionList,
     /// Meters and analyzer feed for the editor (ring allocated here, once).
     tap: OutputTap,
     shared: Arc<Shared>,
+    /// Load/fit state shared with the background task and the editor.
+    measurement: Arc<MeasurementShared>,
+    measurement_sync: AudioSync,
 }
 
 impl Default for Cans {
@@ -50,6 +55,8 @@ impl Default for Cans {
             custom_correction: SectionList::EMPTY,
             tap: OutputTap::new(48_000.0, analyzer_tx),
             shared: Arc::new(Shared::new(analyzer_rx)),
+            measurement: Arc::new(MeasurementShared::default()),
+            measurement_sync: AudioSync::default(),
         }
     }
 }
@@ -78,23 +85,47 @@ impl Plugin for Cans {
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
     type SysExMessage = ();
-    type BackgroundTask = ();
+    type BackgroundTask = Task;
     type Editor = editor::Editor;
+
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let shared = self.measurement.clone();
+        let stored = self.params.custom_measurement.clone();
+        Box::new(move |task| measurement::run_task(task, &shared, &stored))
+    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
     }
 
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.shared.clone())
+    fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let loader =
+            editor::loader::BackgroundLoader::new(async_executor, self.measurement.clone());
+        editor::create(self.params.clone(), self.shared.clone(), Box::new(loader))
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        for note in state::migrate(state) {
+            nice_warn!("Loading session state: {note:?}");
+        }
     }
 
     fn activate(
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        // Re-fit a measurement restored with the session before the first block (runs on
+        // this thread; a cached fit of the same data is reused).
+        self.measurement_sync
+            .mark_restores_seen(&self.params.custom_measurement);
+        context.execute(Task::RefitStored);
+        self.measurement_sync.update(
+            &self.measurement,
+            &self.params.custom_measurement,
+            &mut self.custom_correction,
+        );
         self.offline_render = buffer_config.process_mode == ProcessMode::Offline;
         self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let mut engine = Engine::new(buffer_config.sample_rate as f64);
@@ -119,8 +150,15 @@ impl Plugin for Cans {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        if self.measurement_sync.update(
+            &self.measurement,
+            &self.params.custom_measurement,
+            &mut self.custom_correction,
+        ) {
+            context.execute_background(Task::RefitStored);
+        }
         let settings = self.current_settings();
         self.publish_offline_bypass();
         let Some(engine) = &mut self.engine else {
@@ -167,6 +205,12 @@ impl Cans {
     fn publish_offline_bypass(&self) {
         let active = self.offline_render && self.params.bounce_safe.value();
         self.shared.offline_bypass.store(active, Ordering::Relaxed);
+    }
+
+    /// Load state shared with the editor: pass it to the editor with the `AsyncExecutor`
+    /// for "Load measurement…" (`measurement::request_load`) and the status line.
+    pub fn measurement(&self) -> Arc<MeasurementShared> {
+        self.measurement.clone()
     }
 
     fn current_settings(&self) -> dsp::engine::EngineSettings {

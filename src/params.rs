@@ -12,7 +12,7 @@ use crate::dsp::crossfeed::{
     ITD_MAX_MS, WOODWORTH_ITD_30_DEG_MS, XF_CUTOFF_MAX_HZ, XF_CUTOFF_MIN_HZ, XF_FEED_MAX_DB,
     XF_FEED_MIN_DB,
 };
-use crate::state::{CustomMeasurement, STATE_VERSION};
+use crate::state::{STATE_VERSION, StoredMeasurement};
 
 /// The headphone voicing a slot plays: a neutral pass, the two class models, or one of the
 /// measured headphones (see `src/models`).
@@ -192,7 +192,7 @@ pub struct CansParams {
     pub state_version: Arc<RwLock<u32>>,
     /// The user's own headphone measurement (AutoEq CSV), restored with the session.
     #[persist = "custom_measurement"]
-    pub custom_measurement: Arc<RwLock<Option<CustomMeasurement>>>,
+    pub custom_measurement: StoredMeasurement,
 
     #[nested(id_prefix = "a", group = "Slot A")]
     pub a: SlotParams,
@@ -225,7 +225,7 @@ impl Default for CansParams {
     fn default() -> Self {
         Self {
             state_version: Arc::new(RwLock::new(STATE_VERSION)),
-            custom_measurement: Arc::new(RwLock::new(None)),
+            custom_measurement: StoredMeasurement::default(),
             a: SlotParams::new("A"),
             b: SlotParams::new("B"),
             ab: EnumParam::new("A/B", AbSlot::A),

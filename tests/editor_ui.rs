@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use cans::dsp::meters::analyzer_ring;
 use cans::editor::App;
-use cans::editor::loader::{CsvIntoState, MeasurementLoader};
+use cans::editor::loader::{BackgroundLoader, MeasurementLoader};
+use cans::measurement::{MeasurementShared, run_task};
 use cans::params::{AbSlot, CansParams, Model, Phones};
 use cans::shared::Shared;
 use egui_kittest::Harness;
@@ -16,7 +17,7 @@ use nice_plug::context::PluginApi;
 use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::plugin::PluginState;
-use nice_plug::prelude::Enum;
+use nice_plug::prelude::{AsyncExecutor, Enum};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
@@ -80,9 +81,10 @@ struct Fixture {
     recorder: Arc<Recorder>,
 }
 
-/// The loader the tests use: the editor's CSV reader, counting calls.
+/// The loader the tests use: the plug-in's own loader, with the background executor
+/// replaced by one that runs each task at once on the calling thread, counting requests.
 struct CountingLoader {
-    inner: CsvIntoState,
+    inner: BackgroundLoader,
     calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -95,6 +97,20 @@ impl MeasurementLoader for CountingLoader {
     fn status(&self) -> Option<Result<String, String>> {
         self.inner.status()
     }
+
+    fn correction(&self) -> cans::dsp::cascade::SectionList {
+        self.inner.correction()
+    }
+}
+
+fn immediate_loader(params: &Arc<CansParams>) -> BackgroundLoader {
+    let shared = Arc::new(MeasurementShared::default());
+    let run: Arc<dyn Fn(cans::measurement::Task) + Send + Sync> = {
+        let shared = shared.clone();
+        let params = params.clone();
+        Arc::new(move |task| run_task(task, &shared, &params.custom_measurement))
+    };
+    BackgroundLoader::new(AsyncExecutor::new(run.clone(), run), shared)
 }
 
 /// The harness runs the app with the GUI context it attaches on the first frame.
@@ -107,7 +123,7 @@ fn harness(size: egui::Vec2) -> (AppHarness, Fixture, Arc<Mutex<Vec<String>>>) {
     let recorder = Arc::new(Recorder::default());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let loader = Box::new(CountingLoader {
-        inner: CsvIntoState::new(params.clone()),
+        inner: immediate_loader(&params),
         calls: calls.clone(),
     });
     let app = App::new(params.clone(), shared.clone(), loader);
@@ -255,7 +271,7 @@ fn load_measurement_shows_the_error_for_a_bad_file_and_changes_nothing() {
         [bad.display().to_string()]
     );
     assert!(
-        h.query_by_label_contains("no \"frequency\" column")
+        h.query_by_label_contains("Could not load bad.csv")
             .is_some(),
         "the loader's error is shown"
     );
@@ -264,7 +280,7 @@ fn load_measurement_shows_the_error_for_a_bad_file_and_changes_nothing() {
         "a refused file sets no parameter"
     );
     assert_eq!(fx.params.phones.value(), Phones::Generic);
-    assert!(fx.params.custom_measurement.read().unwrap().is_none());
+    assert!(fx.params.custom_measurement.get().is_none());
 }
 
 #[test]
@@ -298,16 +314,10 @@ fn load_measurement_of_a_good_csv_selects_loaded_measurement() {
         ]
     );
     assert_eq!(fx.params.phones.value(), Phones::Custom);
-    let stored = fx
-        .params
-        .custom_measurement
-        .read()
-        .unwrap()
-        .clone()
-        .unwrap();
+    let stored = fx.params.custom_measurement.get().unwrap();
     assert_eq!(stored.frequency_hz.len(), 40);
     assert!(
-        h.query_by_label_contains("Loaded mine.csv (40 points)")
+        h.query_by_label_contains("Loaded mine.csv: correction with")
             .is_some()
     );
 }

@@ -1,21 +1,20 @@
-//! How the editor loads the user's headphone measurement. The editor only knows this
-//! trait; the implementation that fits a correction lives with the models (wire it in
-//! `editor::create`).
+//! How the editor loads the user's headphone measurement. The editor only knows the
+//! [`MeasurementLoader`] trait; [`BackgroundLoader`] connects it to `crate::measurement`
+//! (parse and fit on nice-plug's background task executor, correction handed to the
+//! audio thread lock-free).
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::Arc;
 
+use nice_plug::prelude::AsyncExecutor;
+
+use crate::Cans;
 use crate::dsp::cascade::SectionList;
-use crate::params::CansParams;
-use crate::state::CustomMeasurement;
+use crate::measurement::{self, MeasurementShared, MeasurementStatus};
 
 /// Loading may finish later (a background task): the editor polls [`status`](Self::status)
 /// every frame, and selects "Loaded Measurement" when a request it made succeeds.
-///
-/// With the background loader of `crate::measurement` this is (in `editor::create`):
-/// `request_load` → `measurement::request_load(&executor, path.into())`, `status` →
-/// `MeasurementShared::status()` mapped to `Ok(message)` / `Err(message)` (`None` for
-/// "no measurement"), `correction` → the correction last published to the audio thread.
 pub trait MeasurementLoader: Send + 'static {
     /// Start loading the measurement CSV at `path`.
     fn request_load(&mut self, path: &Path);
@@ -31,86 +30,42 @@ pub trait MeasurementLoader: Send + 'static {
     }
 }
 
-/// Reads an AutoEq-style CSV (`frequency,raw` header, then rows of numbers) into the
-/// session's `custom_measurement`, refusing files that are not one.
-pub struct CsvIntoState {
-    pub params: Arc<CansParams>,
-    pub status: Option<Result<String, String>>,
+/// The plug-in's loader: `measurement::request_load` on the background executor, status
+/// and correction from the shared measurement state.
+pub struct BackgroundLoader {
+    executor: AsyncExecutor<Cans>,
+    shared: Arc<MeasurementShared>,
+    /// The last correction read (kept while a publish is in progress).
+    last: Cell<SectionList>,
 }
 
-impl CsvIntoState {
-    pub fn new(params: Arc<CansParams>) -> Self {
+impl BackgroundLoader {
+    pub fn new(executor: AsyncExecutor<Cans>, shared: Arc<MeasurementShared>) -> Self {
         Self {
-            params,
-            status: None,
+            executor,
+            shared,
+            last: Cell::new(SectionList::EMPTY),
         }
-    }
-
-    fn load(&mut self, path: &Path) -> Result<String, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        let (frequency_hz, raw_db) = parse_csv(&text)?;
-        let points = frequency_hz.len();
-        let m = CustomMeasurement {
-            path: path.display().to_string(),
-            frequency_hz,
-            raw_db,
-        };
-        if let Ok(mut slot) = self.params.custom_measurement.write() {
-            *slot = Some(m);
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        Ok(format!("Loaded {name} ({points} points)"))
     }
 }
 
-/// Fewest points accepted: AutoEq's own grid has 695; a file with fewer than this cannot
-/// describe a headphone's response across the band.
-pub const MIN_POINTS: usize = 10;
-
-pub fn parse_csv(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines.next().ok_or("the file is empty")?;
-    let cols: Vec<String> = header.split(',').map(|c| c.trim().to_lowercase()).collect();
-    let f_col = cols
-        .iter()
-        .position(|c| c == "frequency")
-        .ok_or("no \"frequency\" column in the header")?;
-    let r_col = cols
-        .iter()
-        .position(|c| c == "raw")
-        .ok_or("no \"raw\" column in the header")?;
-    let (mut freq, mut raw) = (Vec::new(), Vec::new());
-    for (n, line) in lines.enumerate() {
-        let cells: Vec<&str> = line.split(',').collect();
-        let get = |i: usize| -> Result<f64, String> {
-            cells
-                .get(i)
-                .and_then(|c| c.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("row {} is not a number pair", n + 2))
-        };
-        let (f, r) = (get(f_col)?, get(r_col)?);
-        if f <= 0.0 || freq.last().is_some_and(|&p| f <= p) {
-            return Err(format!("row {}: frequencies must increase", n + 2));
-        }
-        freq.push(f);
-        raw.push(r);
-    }
-    if freq.len() < MIN_POINTS {
-        return Err(format!("only {} points (need {MIN_POINTS})", freq.len()));
-    }
-    Ok((freq, raw))
-}
-
-impl MeasurementLoader for CsvIntoState {
+impl MeasurementLoader for BackgroundLoader {
     fn request_load(&mut self, path: &Path) {
-        self.status = Some(self.load(path));
+        measurement::request_load(&self.executor, path.to_path_buf());
     }
 
     fn status(&self) -> Option<Result<String, String>> {
-        self.status.clone()
+        match self.shared.status() {
+            MeasurementStatus::None => None,
+            s if s.is_error() => Some(Err(s.message())),
+            s => Some(Ok(s.message())),
+        }
+    }
+
+    fn correction(&self) -> SectionList {
+        if let Some((_, list)) = self.shared.handoff.read() {
+            self.last.set(list);
+        }
+        self.last.get()
     }
 }

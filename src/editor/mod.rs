@@ -94,8 +94,11 @@ pub struct App {
     load_pending: Option<Option<Result<String, String>>>,
 }
 
-pub fn create(params: Arc<CansParams>, shared: Arc<Shared>) -> Option<Editor> {
-    let loader = Box::new(loader::CsvIntoState::new(params.clone()));
+pub fn create(
+    params: Arc<CansParams>,
+    shared: Arc<Shared>,
+    loader: Box<dyn MeasurementLoader>,
+) -> Option<Editor> {
     create_egui_editor(
         EguiEditorState::from_size(LogicalSize::new(WIDTH as f32, HEIGHT as f32), 1.0),
         RepaintNotifier::new(),
@@ -114,9 +117,8 @@ impl App {
     ) -> Self {
         let path_text = params
             .custom_measurement
-            .read()
-            .ok()
-            .and_then(|m| m.as_ref().map(|m| m.path.clone()))
+            .get()
+            .map(|m| m.path)
             .unwrap_or_default();
         Self {
             params,
