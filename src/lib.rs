@@ -6,6 +6,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
 
@@ -15,12 +16,15 @@ pub mod measurement;
 pub mod models;
 pub mod params;
 pub mod settings;
+pub mod shared;
 pub mod state;
 
 use dsp::cascade::SectionList;
 use dsp::engine::Engine;
+use dsp::meters::OutputTap;
 use measurement::{AudioSync, MeasurementShared, Task};
 use params::CansParams;
+use shared::Shared;
 
 pub struct Cans {
     params: Arc<CansParams>,
@@ -32,6 +36,9 @@ pub struct Cans {
     mono_input: bool,
     /// Correction fitted from the user's loaded measurement (updated from `measurement`).
     custom_correction: SectionList,
+    /// Meters and analyzer feed for the editor (ring allocated here, once).
+    tap: OutputTap,
+    shared: Arc<Shared>,
     /// Load/fit state shared with the background task and the editor.
     measurement: Arc<MeasurementShared>,
     measurement_sync: AudioSync,
@@ -39,12 +46,15 @@ pub struct Cans {
 
 impl Default for Cans {
     fn default() -> Self {
+        let (analyzer_tx, analyzer_rx) = dsp::meters::analyzer_ring();
         Self {
             params: Arc::new(CansParams::default()),
             engine: None,
             offline_render: false,
             mono_input: false,
             custom_correction: SectionList::EMPTY,
+            tap: OutputTap::new(48_000.0, analyzer_tx),
+            shared: Arc::new(Shared::new(analyzer_rx)),
             measurement: Arc::new(MeasurementShared::default()),
             measurement_sync: AudioSync::default(),
         }
@@ -88,8 +98,10 @@ impl Plugin for Cans {
         self.params.clone()
     }
 
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone())
+    fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let loader =
+            editor::loader::BackgroundLoader::new(async_executor, self.measurement.clone());
+        editor::create(self.params.clone(), self.shared.clone(), Box::new(loader))
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -122,6 +134,9 @@ impl Plugin for Cans {
         engine.set(self.current_settings());
         engine.reset();
         self.engine = Some(engine);
+        self.tap.set_sample_rate(buffer_config.sample_rate as f64);
+        self.publish_offline_bypass();
+        (self.shared.sample_rate).store(buffer_config.sample_rate, Ordering::Relaxed);
         true
     }
 
@@ -147,6 +162,7 @@ impl Plugin for Cans {
             context.execute_background(Task::RefitStored);
         }
         let settings = self.current_settings();
+        self.publish_offline_bypass();
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
         };
@@ -158,6 +174,9 @@ impl Plugin for Cans {
                     right.copy_from_slice(left);
                 }
                 engine.process(left, right);
+                let open = self.shared.editor_open.load(Ordering::Relaxed);
+                let readings = self.tap.process(left, right, open);
+                self.shared.store_meters(&readings);
             }
             [mono] => {
                 // A host that forces one channel: process it as centred material.
@@ -174,6 +193,9 @@ impl Plugin for Cans {
                     }
                     done += n;
                 }
+                let open = self.shared.editor_open.load(Ordering::Relaxed);
+                let readings = self.tap.process(mono, mono, open);
+                self.shared.store_meters(&readings);
             }
             [] => {}
         }
@@ -182,6 +204,11 @@ impl Plugin for Cans {
 }
 
 impl Cans {
+    fn publish_offline_bypass(&self) {
+        let active = self.offline_render && self.params.bounce_safe.value();
+        self.shared.offline_bypass.store(active, Ordering::Relaxed);
+    }
+
     /// Load state shared with the editor: pass it to the editor with the `AsyncExecutor`
     /// for "Load measurement…" (`measurement::request_load`) and the status line.
     pub fn measurement(&self) -> Arc<MeasurementShared> {

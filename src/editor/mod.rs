@@ -1,60 +1,493 @@
-//! The egui editor.
+//! The egui editor: A/B at a glance, the response being heard drawn from the live DSP
+//! settings, the output analyzer and meters.
+//!
+//! Layout (default 1060 x 720 logical px, resizable):
+//! top bar (A | B, bypass, bounce-safe badge, output) · left: response plot, analyzer,
+//! slot panels A and B · right: your headphones, global settings, meters.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
+use egui::{RichText, Ui};
 use nice_plug::context::gui::GuiContext;
+use nice_plug::editor::ResizeHint;
 use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::prelude::{Param, ParamSetter};
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
-    create_egui_editor, widgets,
+    create_egui_editor, widgets::ParamSlider,
 };
 
-use crate::params::CansParams;
+use crate::dsp::cascade::SectionList;
+use crate::params::{AbSlot, CansParams, CrossfeedPreset, Phones, SlotParams};
+use crate::settings::slot_settings;
+use crate::shared::Shared;
+
+pub mod analyzer;
+pub mod controls;
+pub mod curve;
+pub mod loader;
+pub mod meters;
+pub mod plot;
+pub mod theme;
+
+use analyzer::Analyzer;
+use curve::CurveCalculator;
+use loader::MeasurementLoader;
 
 pub type Editor = EguiEditor<App>;
 
 /// Default window size in logical pixels.
-pub const WIDTH: u32 = 900;
-pub const HEIGHT: u32 = 600;
+pub const WIDTH: u32 = 1060;
+pub const HEIGHT: u32 = 720;
+/// Width of the right column (your headphones, globals, meters).
+pub const SIDE_WIDTH: f32 = 250.0;
+/// Height of the slot panels row.
+pub const SLOTS_HEIGHT: f32 = 196.0;
+pub const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
+
+/// Height of a control row in the slot panels.
+pub const ROW_HEIGHT: f32 = 26.0;
+
+/// A left-to-right row of fixed height whose items are all centred vertically.
+fn row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    let width = ui.available_width();
+    ui.allocate_ui_with_layout(
+        egui::vec2(width, ROW_HEIGHT),
+        egui::Layout::left_to_right(egui::Align::Center),
+        add,
+    );
+}
+
+/// A parameter slider with its value drawn on the bar (double-click resets, as in
+/// nice-plug's `ParamSlider`).
+fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, width: f32) {
+    let response = ui.add(
+        ParamSlider::for_param(param, setter)
+            .without_value()
+            .with_width(width),
+    );
+    let color = if ui.is_enabled() {
+        theme::TEXT
+    } else {
+        theme::TEXT_DIM
+    };
+    ui.painter().text(
+        response.rect.center(),
+        egui::Align2::CENTER_CENTER,
+        param.to_string(),
+        egui::FontId::proportional(13.0),
+        color,
+    );
+}
 
 pub struct App {
     params: Arc<CansParams>,
+    shared: Arc<Shared>,
     gui: Option<GuiContext>,
+    analyzer: Analyzer,
+    curves: CurveCalculator,
+    loader: Box<dyn MeasurementLoader>,
+    /// The measurement path typed (or last loaded).
+    path_text: String,
+    /// A load was requested and has not finished: the loader's status at the request.
+    load_pending: Option<Option<Result<String, String>>>,
 }
 
-pub fn create(params: Arc<CansParams>) -> Option<Editor> {
+pub fn create(
+    params: Arc<CansParams>,
+    shared: Arc<Shared>,
+    loader: Box<dyn MeasurementLoader>,
+) -> Option<Editor> {
     create_egui_editor(
         EguiEditorState::from_size(LogicalSize::new(WIDTH as f32, HEIGHT as f32), 1.0),
         RepaintNotifier::new(),
-        EguiNiceSettings::new().with_tile("Cans"),
-        App { params, gui: None },
+        EguiNiceSettings::new()
+            .with_tile("Cans")
+            .with_resize_hint(ResizeHint::resizable()),
+        App::new(params, shared, loader),
     )
+}
+
+impl App {
+    pub fn new(
+        params: Arc<CansParams>,
+        shared: Arc<Shared>,
+        loader: Box<dyn MeasurementLoader>,
+    ) -> Self {
+        let path_text = params
+            .custom_measurement
+            .get()
+            .map(|m| m.path)
+            .unwrap_or_default();
+        Self {
+            params,
+            shared,
+            gui: None,
+            analyzer: Analyzer::new(None),
+            curves: CurveCalculator::new(),
+            loader,
+            path_text,
+            load_pending: None,
+        }
+    }
+
+    /// Editor opened: take the analyzer ring and let the audio thread start feeding it.
+    pub fn open(&mut self, ctx: &egui::Context, gui: GuiContext) {
+        theme::apply(ctx);
+        self.gui = Some(gui);
+        if !self.analyzer.has_ring()
+            && let Some(rx) = self
+                .shared
+                .analyzer_rx
+                .lock()
+                .ok()
+                .and_then(|mut r| r.take())
+        {
+            self.analyzer.set_ring(rx);
+        }
+        self.analyzer.discard_pending();
+        self.shared.editor_open.store(true, Ordering::Release);
+    }
+
+    /// Editor closed: stop the feed (the ring stays with the app for the next opening).
+    pub fn close(&mut self) {
+        self.shared.editor_open.store(false, Ordering::Release);
+        self.gui = None;
+    }
+
+    pub fn draw(&mut self, ui: &mut Ui) {
+        let Some(gui) = self.gui.clone() else { return };
+        let setter = gui.param_setter();
+        let sample_rate = self.shared.sample_rate.load(Ordering::Relaxed);
+        self.analyzer.update(sample_rate);
+
+        egui::Panel::top("top")
+            .frame(
+                egui::Frame::new()
+                    .fill(theme::PANEL)
+                    .inner_margin(egui::Margin::symmetric(12, 8)),
+            )
+            .show(ui, |ui| self.top_bar(ui, &setter));
+        egui::Panel::right("side")
+            .exact_size(SIDE_WIDTH)
+            .resizable(false)
+            .frame(
+                egui::Frame::new()
+                    .fill(theme::BG)
+                    .inner_margin(egui::Margin::same(8)),
+            )
+            .show(ui, |ui| self.side(ui, &setter));
+        egui::Panel::bottom("slots")
+            .exact_size(SLOTS_HEIGHT)
+            .resizable(false)
+            .frame(
+                egui::Frame::new()
+                    .fill(theme::BG)
+                    .inner_margin(egui::Margin::same(8)),
+            )
+            .show(ui, |ui| {
+                ui.columns(2, |cols| {
+                    self.slot_panel(&mut cols[0], 0, &setter);
+                    self.slot_panel(&mut cols[1], 1, &setter);
+                });
+            });
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            let margin = 8.0;
+            let full = ui.available_rect_before_wrap().shrink(margin);
+            let split = full.top() + full.height() * 0.58;
+            let response_rect =
+                egui::Rect::from_min_max(full.min, egui::pos2(full.right(), split - 4.0));
+            let analyzer_rect =
+                egui::Rect::from_min_max(egui::pos2(full.left(), split + 4.0), full.max);
+            ui.scope_builder(egui::UiBuilder::new().max_rect(response_rect), |ui| {
+                self.response(ui, sample_rate)
+            });
+            ui.scope_builder(egui::UiBuilder::new().max_rect(analyzer_rect), |ui| {
+                self.analyzer.draw(ui, sample_rate)
+            });
+        });
+        // Meters and the analyzer move with the audio: keep repainting while open.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(33));
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("CANS").size(22.0).strong().color(theme::TEXT));
+            ui.add_space(12.0);
+            controls::ab_switch(ui, setter, &self.params.ab);
+            ui.add_space(12.0);
+            controls::toggle(ui, "Bypass", setter, &self.params.bypass, theme::WARN)
+                .on_hover_text("Pass the input through untouched (click-free)");
+            controls::toggle(ui, "Bounce-Safe", setter, &self.params.bounce_safe, theme::OK)
+                .on_hover_text("Pass audio through untouched while the host renders offline, so monitoring never ends up in a bounce");
+            if self.shared.offline_bypass.load(Ordering::Relaxed) {
+                egui::Frame::new()
+                    .fill(theme::WARN)
+                    .corner_radius(4.0)
+                    .inner_margin(egui::Margin::symmetric(8, 4))
+                    .show(ui, |ui| {
+                        ui.label(
+                            RichText::new("BYPASSED FOR OFFLINE RENDER")
+                                .strong()
+                                .color(egui::Color32::BLACK),
+                        )
+                    });
+            }
+            // Output gain at the right edge.
+            let output_w = OUTPUT_SLIDER_WIDTH + 70.0;
+            ui.add_space((ui.available_width() - output_w).max(0.0));
+            ui.label("Output");
+            slider(ui, &self.params.output_gain, setter, OUTPUT_SLIDER_WIDTH);
+        });
+    }
+
+    fn side(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        theme::section_frame().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new("Your Headphones").strong());
+            controls::phones_picker(ui, ui.available_width(), setter, &self.params.phones);
+            let label = ui.label(
+                RichText::new("Measurement file (AutoEq CSV)")
+                    .small()
+                    .color(theme::TEXT_DIM),
+            );
+            ui.add(
+                egui::TextEdit::singleline(&mut self.path_text)
+                    .hint_text("/path/to/headphones.csv")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            if ui
+                .button("Load measurement…")
+                .on_hover_text("Load your headphones' measurement (AutoEq CSV: frequency,raw)")
+                .clicked()
+            {
+                self.load_measurement();
+            }
+            let status = self.loader.status();
+            if let Some(before) = &self.load_pending
+                && *before != status
+            {
+                // The request finished: select the loaded measurement if it succeeded.
+                self.load_pending = None;
+                if matches!(status, Some(Ok(_))) {
+                    controls::set_once(setter, &self.params.phones, Phones::Custom);
+                }
+            }
+            match &status {
+                Some(Ok(msg)) => {
+                    ui.label(RichText::new(msg).small().color(theme::OK));
+                }
+                Some(Err(msg)) => {
+                    ui.label(
+                        RichText::new(format!("Not loaded: {msg}"))
+                            .small()
+                            .color(theme::WARN),
+                    );
+                }
+                None => {}
+            }
+        });
+        ui.add_space(6.0);
+        theme::section_frame().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                controls::toggle(
+                    ui,
+                    "Level match",
+                    setter,
+                    &self.params.level_match,
+                    theme::OK,
+                )
+                .on_hover_text("Match the loudness of every slot, so A/B compares tone, not level");
+            });
+            ui.horizontal(|ui| {
+                ui.label("Monitor");
+                let w = ui.available_width() - 24.0;
+                controls::enum_picker(ui, "Monitor", w, setter, &self.params.monitor)
+                    .on_hover_text("Stereo, mono, side only, or swapped channels");
+            });
+        });
+        ui.add_space(6.0);
+        theme::section_frame().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.set_height(ui.available_height());
+            ui.label(RichText::new("Meters").strong());
+            meters::meters(ui, &self.shared.meters());
+        });
+    }
+
+    fn load_measurement(&mut self) {
+        let path = self.path_text.trim().to_owned();
+        if path.is_empty() {
+            return;
+        }
+        self.load_pending = Some(self.loader.status());
+        self.loader.request_load(std::path::Path::new(&path));
+    }
+
+    fn slot(&self, index: usize) -> &SlotParams {
+        if index == 0 {
+            &self.params.a
+        } else {
+            &self.params.b
+        }
+    }
+
+    fn heard_index(&self) -> usize {
+        match self.params.ab.value() {
+            AbSlot::A => 0,
+            AbSlot::B => 1,
+        }
+    }
+
+    fn response(&mut self, ui: &mut Ui, sample_rate: f32) {
+        let custom = self.loader.correction();
+        let settings = [0, 1].map(|i| slot_settings(&self.params, self.slot(i), &custom));
+        let fs = sample_rate as f64;
+        let labels = [0, 1].map(|i| controls::model_label(self.slot(i).model.value()));
+        let heard = self.heard_index();
+        let a = self
+            .curves
+            .curve(0, &settings[0].0, &settings[0].1, fs)
+            .clone();
+        let b = self.curves.curve(1, &settings[1].0, &settings[1].1, fs);
+        plot::response_plot(ui, [&a, b], heard, labels);
+    }
+
+    fn slot_panel(&self, ui: &mut Ui, index: usize, setter: &ParamSetter) {
+        let slot = self.slot(index);
+        let name = ["A", "B"][index];
+        let heard = self.heard_index() == index;
+        let color = theme::slot_color(index);
+        let frame = theme::section_frame().stroke(egui::Stroke::new(
+            if heard { 2.0 } else { 1.0 },
+            if heard { color } else { theme::GRID },
+        ));
+        frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.set_height(ui.available_height());
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!("Slot {name}"))
+                        .strong()
+                        .size(16.0)
+                        .color(color),
+                );
+                if heard {
+                    ui.label(RichText::new("heard").small().color(theme::TEXT_DIM));
+                }
+            });
+            let label_w = 64.0;
+            let spacing = ui.spacing().item_spacing.x;
+            let pair = (ui.available_width() - spacing) / 2.0;
+            let slider_w = (pair - label_w - 2.0 * spacing).max(60.0);
+            let control_w = pair - label_w - spacing;
+            let row_label = |ui: &mut Ui, text: &str| {
+                ui.add_sized(
+                    [label_w, 20.0],
+                    egui::Label::new(RichText::new(text).color(theme::TEXT_DIM)),
+                );
+            };
+            row(ui, |ui| {
+                row_label(ui, "Model");
+                controls::model_picker(
+                    ui,
+                    &format!("Slot {name} model"),
+                    2.0 * pair - label_w - 2.0 * spacing,
+                    setter,
+                    &slot.model,
+                );
+            });
+            row(ui, |ui| {
+                row_label(ui, "Crossfeed");
+                controls::crossfeed_picker(
+                    ui,
+                    &format!("Slot {name} crossfeed"),
+                    control_w - 2.0 * spacing,
+                    setter,
+                    &slot.crossfeed,
+                );
+                row_label(ui, "Mono-flat");
+                controls::toggle(
+                    ui,
+                    if slot.xf_mono_flat.value() {
+                        "On"
+                    } else {
+                        "Off"
+                    },
+                    setter,
+                    &slot.xf_mono_flat,
+                    color,
+                )
+                .on_hover_text("Keep centred material level-flat through the crossfeed");
+            });
+            let custom = slot.crossfeed.value() == CrossfeedPreset::Custom;
+            row(ui, |ui| {
+                ui.add_enabled_ui(custom, |ui| {
+                    row_label(ui, "Cutoff");
+                    slider(ui, &slot.xf_cutoff_hz, setter, slider_w);
+                    row_label(ui, "Feed");
+                    slider(ui, &slot.xf_feed_db, setter, slider_w);
+                });
+            });
+            row(ui, |ui| {
+                ui.add_enabled_ui(slot.crossfeed.value() != CrossfeedPreset::Off, |ui| {
+                    row_label(ui, "ITD");
+                    slider(ui, &slot.itd_ms, setter, slider_w);
+                });
+                row_label(ui, "Width");
+                slider(ui, &slot.width_percent, setter, slider_w);
+            });
+        });
+    }
+
+    /// The measurement path as typed.
+    pub fn path_text(&self) -> &str {
+        &self.path_text
+    }
+
+    /// The correction the plot uses for "Loaded Measurement".
+    pub fn custom_correction(&self) -> SectionList {
+        self.loader.correction()
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.shared.editor_open.store(false, Ordering::Release);
+        // Hand the ring back, so a later editor instance can feed its analyzer.
+        if let Some(rx) = self.analyzer.take_ring()
+            && let Ok(mut slot) = self.shared.analyzer_rx.lock()
+        {
+            *slot = Some(rx);
+        }
+    }
 }
 
 impl NiceEguiApp for App {
     fn build(
         &mut self,
-        _egui_ctx: egui::Context,
+        egui_ctx: egui::Context,
         gui: GuiContext,
         _frame: &mut Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        self.gui = Some(gui);
+        self.open(&egui_ctx, gui);
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
-        let Some(gui) = &self.gui else { return };
-        let setter = gui.param_setter();
-        ui.heading("Cans");
-        widgets::generic_ui::create(
-            ui,
-            self.params.clone(),
-            &setter,
-            widgets::generic_ui::GenericSlider,
-        );
+        self.draw(ui);
     }
 
     fn editor_closed(&mut self) {
-        self.gui = None;
+        self.close();
     }
+}
+
+/// Parameter names as hosts show them, for tests and docs.
+pub fn param_name<P: Param>(param: &P) -> String {
+    param.name().to_owned()
 }

@@ -4,6 +4,7 @@
 
 mod fit_models;
 mod install;
+mod screenshot;
 mod test_all;
 mod workspace;
 
@@ -13,6 +14,7 @@ fn main() -> nice_plug_xtask::Result<()> {
         Some("fit-models") => fit_models::run(),
         Some("test") => test_all::main(&args[1..]),
         Some("install") => install::main(&args[1..]),
+        Some("screenshot") => screenshot::run(&args[1..]),
         _ => nice_plug_xtask::main(),
     }
 }

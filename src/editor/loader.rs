@@ -1,0 +1,71 @@
+//! How the editor loads the user's headphone measurement. The editor only knows the
+//! [`MeasurementLoader`] trait; [`BackgroundLoader`] connects it to `crate::measurement`
+//! (parse and fit on nice-plug's background task executor, correction handed to the
+//! audio thread lock-free).
+
+use std::cell::Cell;
+use std::path::Path;
+use std::sync::Arc;
+
+use nice_plug::prelude::AsyncExecutor;
+
+use crate::Cans;
+use crate::dsp::cascade::SectionList;
+use crate::measurement::{self, MeasurementShared, MeasurementStatus};
+
+/// Loading may finish later (a background task): the editor polls [`status`](Self::status)
+/// every frame, and selects "Loaded Measurement" when a request it made succeeds.
+pub trait MeasurementLoader: Send + 'static {
+    /// Start loading the measurement CSV at `path`.
+    fn request_load(&mut self, path: &Path);
+
+    /// The state of the last load: `Ok` with a status line, `Err` with the reason the file
+    /// was refused, `None` when nothing was loaded.
+    fn status(&self) -> Option<Result<String, String>>;
+
+    /// The correction fitted from the loaded measurement (used by the response plot when
+    /// "Your Headphones" is "Loaded Measurement").
+    fn correction(&self) -> SectionList {
+        SectionList::EMPTY
+    }
+}
+
+/// The plug-in's loader: `measurement::request_load` on the background executor, status
+/// and correction from the shared measurement state.
+pub struct BackgroundLoader {
+    executor: AsyncExecutor<Cans>,
+    shared: Arc<MeasurementShared>,
+    /// The last correction read (kept while a publish is in progress).
+    last: Cell<SectionList>,
+}
+
+impl BackgroundLoader {
+    pub fn new(executor: AsyncExecutor<Cans>, shared: Arc<MeasurementShared>) -> Self {
+        Self {
+            executor,
+            shared,
+            last: Cell::new(SectionList::EMPTY),
+        }
+    }
+}
+
+impl MeasurementLoader for BackgroundLoader {
+    fn request_load(&mut self, path: &Path) {
+        measurement::request_load(&self.executor, path.to_path_buf());
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        match self.shared.status() {
+            MeasurementStatus::None => None,
+            s if s.is_error() => Some(Err(s.message())),
+            s => Some(Ok(s.message())),
+        }
+    }
+
+    fn correction(&self) -> SectionList {
+        if let Some((_, list)) = self.shared.handoff.read() {
+            self.last.set(list);
+        }
+        self.last.get()
+    }
+}

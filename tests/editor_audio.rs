@@ -1,0 +1,183 @@
+//! Opening and closing the editor while audio runs neither allocates on the audio thread
+//! nor changes the audio. Tested on the framework-free path `lib.rs` runs after the
+//! engine: `dsp::meters::OutputTap` (meters + analyzer ring), with the editor's analyzer
+//! draining the ring on another thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use cans::dsp::chain::{ChainConfig, CrossfeedMode};
+use cans::dsp::crossfeed::CrossfeedSettings;
+use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::meters::{MeterReadings, OutputTap, analyzer_ring};
+use cans::editor::analyzer::Analyzer;
+
+/// Counts allocations made by threads that opted in.
+struct CountingAlloc;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(|c| c.get()) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if COUNTING.with(|c| c.get()) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(|c| c.get()) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+const FS: f64 = 48_000.0;
+const BLOCK: usize = 512;
+const BLOCKS: usize = 400;
+
+/// Deterministic stereo test signal: two detuned LCG noises with a shared component.
+fn signal(block: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut state = 0x2545_f491_u32.wrapping_mul(block as u32 + 1);
+    let mut next = || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    let mut l = vec![0.0; BLOCK];
+    let mut r = vec![0.0; BLOCK];
+    for i in 0..BLOCK {
+        let common = next();
+        l[i] = 0.5 * (common + next());
+        r[i] = 0.5 * (common + next());
+    }
+    (l, r)
+}
+
+fn settings() -> EngineSettings {
+    EngineSettings {
+        config: ChainConfig {
+            crossfeed: CrossfeedMode::Preset(CrossfeedSettings::DEFAULT),
+            ..ChainConfig::default()
+        },
+        ..EngineSettings::default()
+    }
+}
+
+/// Run the audio path; `open(block)` says whether the editor is open during that block.
+fn run(open: impl Fn(usize) -> bool, tap: &mut OutputTap) -> (Vec<f32>, Vec<MeterReadings>) {
+    let mut engine = Engine::new(FS);
+    engine.set(settings());
+    engine.reset();
+    let mut out = Vec::new();
+    let mut readings = Vec::new();
+    for b in 0..BLOCKS {
+        let (mut l, mut r) = signal(b);
+        engine.process(&mut l, &mut r);
+        readings.push(tap.process(&l, &r, open(b)));
+        out.extend(l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]));
+    }
+    (out, readings)
+}
+
+#[test]
+fn opening_and_closing_the_editor_leaves_audio_and_meters_bit_identical() {
+    let (tx, _rx_closed) = analyzer_ring();
+    let (closed_out, closed_meters) = run(|_| false, &mut OutputTap::new(FS, tx));
+
+    let (tx, rx) = analyzer_ring();
+    let mut analyzer = Analyzer::new(Some(rx));
+    let mut tap = OutputTap::new(FS, tx);
+    // Open for blocks 50..150 and 220..400 (toggled twice while running).
+    let (open_out, open_meters) = run(|b| (50..150).contains(&b) || b >= 220, &mut tap);
+    assert_eq!(closed_out.len(), open_out.len());
+    assert!(
+        closed_out
+            .iter()
+            .zip(&open_out)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+    assert_eq!(closed_meters, open_meters);
+    // The ring carried exactly the frames of the open blocks that fitted.
+    let frames = analyzer.drain();
+    let capacity = cans::dsp::meters::ANALYZER_RING_FRAMES;
+    assert_eq!(frames, capacity.min((100 + 180) * BLOCK));
+    // And the meters measured something real: the signal is about -15 dBFS RMS.
+    let last = open_meters.last().unwrap();
+    assert!(
+        last.short_term_lufs[0] > -25.0 && last.short_term_lufs[0] < -5.0,
+        "{last:?}"
+    );
+    assert!(last.correlation > 0.2 && last.correlation < 0.9, "{last:?}");
+}
+
+#[test]
+fn audio_thread_never_allocates_while_the_editor_opens_closes_and_analyzes() {
+    let (tx, rx) = analyzer_ring();
+    let editor_open = Arc::new(AtomicBool::new(true));
+    let stop = Arc::new(AtomicBool::new(false));
+    // The editor thread: toggles open/closed and runs the analyzer (allocation allowed).
+    let gui = {
+        let editor_open = editor_open.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut analyzer = Analyzer::new(Some(rx));
+            let mut frames = 0;
+            let mut n = 0u32;
+            while !stop.load(Ordering::Acquire) {
+                editor_open.store(n % 20 < 12, Ordering::Release);
+                frames += analyzer.drain();
+                analyzer.transform();
+                n += 1;
+                std::thread::yield_now();
+            }
+            frames
+        })
+    };
+    let mut engine = Engine::new(FS);
+    engine.set(settings());
+    engine.reset();
+    let mut tap = OutputTap::new(FS, tx);
+    let blocks: Vec<_> = (0..BLOCKS).map(signal).collect();
+    let mut buffers = blocks.clone();
+    // Warm up (first-touch effects outside the measured region).
+    let (l0, r0) = &mut buffers[0];
+    engine.process(l0, r0);
+    tap.process(l0, r0, true);
+
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let mut opened_blocks = 0;
+    for (l, r) in buffers.iter_mut().skip(1) {
+        let open = editor_open.load(Ordering::Acquire);
+        opened_blocks += open as usize;
+        engine.process(l, r);
+        tap.process(l, r, open);
+        // Give the editor thread a chance to toggle between blocks.
+        std::thread::yield_now();
+    }
+    COUNTING.with(|c| c.set(false));
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Release);
+    let frames = gui.join().unwrap();
+    assert_eq!(allocations, 0, "the audio thread allocated");
+    assert!(
+        opened_blocks > 0,
+        "the editor was never open during the run"
+    );
+    assert!(frames > 0, "the analyzer received nothing");
+}

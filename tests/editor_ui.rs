@@ -1,0 +1,480 @@
+//! UI tests of the editor with egui_kittest: controls are found by their labels, clicked,
+//! and the parameter changes that reach the host (through a recording `GuiContextInner`)
+//! are checked.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use cans::dsp::meters::analyzer_ring;
+use cans::editor::App;
+use cans::editor::loader::{BackgroundLoader, MeasurementLoader};
+use cans::measurement::{MeasurementShared, run_task};
+use cans::params::{AbSlot, CansParams, Model, Phones};
+use cans::shared::Shared;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use nice_plug::context::PluginApi;
+use nice_plug::context::gui::{GuiContext, GuiContextInner};
+use nice_plug::params::internals::ParamPtr;
+use nice_plug::plugin::PluginState;
+use nice_plug::prelude::{AsyncExecutor, Enum};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Begin(String),
+    Set(String, f32),
+    End(String),
+}
+
+/// Stands in for the host: records every gesture and applies the value like a wrapper.
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Recorder {
+    fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.events.lock().unwrap())
+    }
+}
+
+impl GuiContextInner for Recorder {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+
+    unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
+        let name = unsafe { param.name() }.to_owned();
+        self.events.lock().unwrap().push(Event::Begin(name));
+    }
+
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        let name = unsafe { param.name() }.to_owned();
+        unsafe { param._internal_set_normalized_value(normalized) };
+        self.events
+            .lock()
+            .unwrap()
+            .push(Event::Set(name, normalized));
+    }
+
+    unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
+        let name = unsafe { param.name() }.to_owned();
+        self.events.lock().unwrap().push(Event::End(name));
+    }
+
+    fn get_state(&self) -> PluginState {
+        PluginState {
+            version: String::new(),
+            params: Default::default(),
+            fields: Default::default(),
+        }
+    }
+
+    fn set_state(&self, _state: PluginState) {}
+
+    fn request_restart(&self) {}
+}
+
+struct Fixture {
+    params: Arc<CansParams>,
+    shared: Arc<Shared>,
+    recorder: Arc<Recorder>,
+}
+
+/// The loader the tests use: the plug-in's own loader, with the background executor
+/// replaced by one that runs each task at once on the calling thread, counting requests.
+struct CountingLoader {
+    inner: BackgroundLoader,
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl MeasurementLoader for CountingLoader {
+    fn request_load(&mut self, path: &Path) {
+        self.calls.lock().unwrap().push(path.display().to_string());
+        self.inner.request_load(path)
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        self.inner.status()
+    }
+
+    fn correction(&self) -> cans::dsp::cascade::SectionList {
+        self.inner.correction()
+    }
+}
+
+fn immediate_loader(params: &Arc<CansParams>) -> BackgroundLoader {
+    let shared = Arc::new(MeasurementShared::default());
+    let run: Arc<dyn Fn(cans::measurement::Task) + Send + Sync> = {
+        let shared = shared.clone();
+        let params = params.clone();
+        Arc::new(move |task| run_task(task, &shared, &params.custom_measurement))
+    };
+    BackgroundLoader::new(AsyncExecutor::new(run.clone(), run), shared)
+}
+
+/// The harness runs the app with the GUI context it attaches on the first frame.
+type AppHarness = Harness<'static, (App, Option<GuiContext>)>;
+
+fn harness(size: egui::Vec2) -> (AppHarness, Fixture, Arc<Mutex<Vec<String>>>) {
+    let params = Arc::new(CansParams::default());
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let loader = Box::new(CountingLoader {
+        inner: immediate_loader(&params),
+        calls: calls.clone(),
+    });
+    let app = App::new(params.clone(), shared.clone(), loader);
+    let gui = GuiContext::new(recorder.clone());
+    let harness = Harness::builder().with_size(size).build_ui_state(
+        |ui, state: &mut (App, Option<GuiContext>)| {
+            if let Some(gui) = state.1.take() {
+                state.0.open(ui.ctx(), gui);
+            }
+            state.0.draw(ui);
+        },
+        (app, Some(gui)),
+    );
+    (
+        harness,
+        Fixture {
+            params,
+            shared,
+            recorder,
+        },
+        calls,
+    )
+}
+
+fn default_size() -> egui::Vec2 {
+    egui::vec2(cans::editor::WIDTH as f32, cans::editor::HEIGHT as f32)
+}
+
+fn normalized<T: Enum + PartialEq + Copy>(value: T) -> f32 {
+    // nice-plug's EnumParam maps index i of n to i / (n - 1).
+    value.to_index() as f32 / (T::variants().len() - 1) as f32
+}
+
+#[test]
+fn ab_toggle_b_sends_one_automation_gesture_for_the_ab_parameter() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    h.get_by_label("B").click();
+    h.run();
+    let events = fx.recorder.take();
+    assert_eq!(
+        events,
+        vec![
+            Event::Begin("A/B".into()),
+            Event::Set("A/B".into(), normalized(AbSlot::B)),
+            Event::End("A/B".into()),
+        ]
+    );
+    assert_eq!(fx.params.ab.value(), AbSlot::B);
+    // Clicking the slot already heard sends nothing.
+    h.get_by_label("B").click();
+    h.run();
+    assert!(fx.recorder.take().is_empty());
+    h.get_by_label("A").click();
+    h.run();
+    assert_eq!(fx.params.ab.value(), AbSlot::A);
+    assert_eq!(
+        fx.recorder.take()[1],
+        Event::Set("A/B".into(), normalized(AbSlot::A))
+    );
+}
+
+#[test]
+fn slot_model_pickers_set_their_own_slot_model() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    // Slot B's picker, then a closed-back model from its list.
+    h.get_by_label("Slot B model").click();
+    h.run();
+    assert!(
+        h.query_by_label("Sony MDR-7506").is_some(),
+        "closed-back group lists the MDR-7506"
+    );
+    h.get_by_label("Sony MDR-7506").click();
+    h.run();
+    assert_eq!(
+        fx.recorder.take(),
+        vec![
+            Event::Begin("B Model".into()),
+            Event::Set("B Model".into(), normalized(Model::SonyMdr7506)),
+            Event::End("B Model".into()),
+        ]
+    );
+    assert_eq!(fx.params.b.model.value(), Model::SonyMdr7506);
+    assert_eq!(fx.params.a.model.value(), Model::Neutral);
+
+    h.get_by_label("Slot A model").click();
+    h.run();
+    h.get_by_label("AKG K702").click();
+    h.run();
+    let events = fx.recorder.take();
+    assert!(events.contains(&Event::Set("A Model".into(), normalized(Model::AkgK702))));
+    assert_eq!(fx.params.a.model.value(), Model::AkgK702);
+    assert_eq!(fx.params.b.model.value(), Model::SonyMdr7506);
+}
+
+#[test]
+fn bypass_and_level_match_toggles_reach_the_setter() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    h.get_by_label("Bypass").click();
+    h.run();
+    assert_eq!(
+        fx.recorder.take(),
+        vec![
+            Event::Begin("Bypass".into()),
+            Event::Set("Bypass".into(), 1.0),
+            Event::End("Bypass".into()),
+        ]
+    );
+    assert!(fx.params.bypass.value());
+    h.get_by_label("Level match").click();
+    h.run();
+    assert!(
+        fx.recorder
+            .take()
+            .contains(&Event::Set("Level Match".into(), 0.0))
+    );
+    assert!(!fx.params.level_match.value());
+}
+
+#[test]
+fn load_measurement_shows_the_error_for_a_bad_file_and_changes_nothing() {
+    let (mut h, fx, calls) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    let dir = std::env::temp_dir().join(format!("cans-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "hello,world\n1,2\n").unwrap();
+
+    h.get_by_label("Measurement file (AutoEq CSV)").click();
+    h.run();
+    h.get_by_label("Measurement file (AutoEq CSV)")
+        .type_text(&bad.display().to_string());
+    h.run();
+    assert_eq!(h.state().0.path_text(), bad.display().to_string());
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(
+        calls.lock().unwrap().as_slice(),
+        [bad.display().to_string()]
+    );
+    assert!(
+        h.query_by_label_contains("Could not load bad.csv")
+            .is_some(),
+        "the loader's error is shown"
+    );
+    assert!(
+        fx.recorder.take().is_empty(),
+        "a refused file sets no parameter"
+    );
+    assert_eq!(fx.params.phones.value(), Phones::Generic);
+    assert!(fx.params.custom_measurement.get().is_none());
+}
+
+#[test]
+fn load_measurement_of_a_good_csv_selects_loaded_measurement() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    let dir = std::env::temp_dir().join(format!("cans-ui-good-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("mine.csv");
+    let mut csv = String::from("frequency,raw\n");
+    for i in 0..40 {
+        let f = 20.0 * 2f64.powf(i as f64 / 4.0);
+        csv.push_str(&format!("{f:.2},{:.2}\n", (i as f64 * 0.3).sin()));
+    }
+    std::fs::write(&good, csv).unwrap();
+    h.get_by_label("Measurement file (AutoEq CSV)").click();
+    h.run();
+    h.get_by_label("Measurement file (AutoEq CSV)")
+        .type_text(&good.display().to_string());
+    h.run();
+    assert_eq!(h.state().0.path_text(), good.display().to_string());
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(
+        fx.recorder.take(),
+        vec![
+            Event::Begin("Your Headphones".into()),
+            Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
+            Event::End("Your Headphones".into()),
+        ]
+    );
+    assert_eq!(fx.params.phones.value(), Phones::Custom);
+    let stored = fx.params.custom_measurement.get().unwrap();
+    assert_eq!(stored.frequency_hz.len(), 40);
+    assert!(
+        h.query_by_label_contains("Loaded mine.csv: correction with")
+            .is_some()
+    );
+}
+
+#[test]
+fn offline_bypass_badge_shows_only_while_active() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    assert!(h.query_by_label("BYPASSED FOR OFFLINE RENDER").is_none());
+    fx.shared
+        .offline_bypass
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    h.run();
+    assert!(h.query_by_label("BYPASSED FOR OFFLINE RENDER").is_some());
+}
+
+#[test]
+fn opening_and_closing_sets_the_editor_open_flag() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    assert!(
+        fx.shared
+            .editor_open
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    h.state_mut().0.close();
+    assert!(
+        !fx.shared
+            .editor_open
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    // The analyzer ring moved into the app and is not left in the shared slot.
+    assert!(fx.shared.analyzer_rx.lock().unwrap().is_none());
+    drop(h);
+    assert!(
+        fx.shared.analyzer_rx.lock().unwrap().is_some(),
+        "dropping the app hands the ring back"
+    );
+}
+
+#[test]
+fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
+    for size in [default_size(), egui::vec2(860.0, 620.0)] {
+        let (mut h, _fx, _) = harness(size);
+        h.run();
+        let labels = [
+            "A",
+            "B",
+            "Bypass",
+            "Bounce-Safe",
+            "Load measurement…",
+            "Level match",
+            "Slot A model",
+            "Slot B model",
+        ];
+        let rects: Vec<(&str, egui::Rect)> = labels
+            .iter()
+            .map(|l| (*l, h.get_by_label(l).rect()))
+            .collect();
+        for (i, (la, ra)) in rects.iter().enumerate() {
+            assert!(
+                ra.min.x >= 0.0 && ra.min.y >= 0.0 && ra.max.x <= size.x && ra.max.y <= size.y,
+                "{la} at {ra:?} is outside the {size:?} window"
+            );
+            for (lb, rb) in &rects[i + 1..] {
+                assert!(
+                    !ra.intersects(*rb),
+                    "{la} {ra:?} overlaps {lb} {rb:?} at {size:?}"
+                );
+            }
+        }
+    }
+}
+
+/// A loader that finishes later, like the background task of `crate::measurement`.
+struct DeferredLoader {
+    requested: Arc<Mutex<Vec<String>>>,
+    status: Arc<Mutex<Option<Result<String, String>>>>,
+}
+
+impl MeasurementLoader for DeferredLoader {
+    fn request_load(&mut self, path: &Path) {
+        self.requested
+            .lock()
+            .unwrap()
+            .push(path.display().to_string());
+    }
+
+    fn status(&self) -> Option<Result<String, String>> {
+        self.status.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
+    let params = Arc::new(CansParams::default());
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
+    let requested = Arc::new(Mutex::new(Vec::new()));
+    let status = Arc::new(Mutex::new(None));
+    let loader = Box::new(DeferredLoader {
+        requested: requested.clone(),
+        status: status.clone(),
+    });
+    let app = App::new(params.clone(), shared, loader);
+    let gui = GuiContext::new(recorder.clone());
+    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
+        |ui, state: &mut (App, Option<GuiContext>)| {
+            if let Some(gui) = state.1.take() {
+                state.0.open(ui.ctx(), gui);
+            }
+            state.0.draw(ui);
+        },
+        (app, Some(gui)),
+    );
+    h.run();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text("/data/mine.csv");
+    h.run();
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(requested.lock().unwrap().as_slice(), ["/data/mine.csv"]);
+    assert!(
+        recorder.take().is_empty(),
+        "nothing is selected before the load finishes"
+    );
+
+    // The task fails: the message shows, nothing changes.
+    *status.lock().unwrap() = Some(Err("row 3 is not a number pair".into()));
+    h.run();
+    assert!(
+        h.query_by_label_contains("row 3 is not a number pair")
+            .is_some()
+    );
+    assert!(recorder.take().is_empty());
+    assert_eq!(params.phones.value(), Phones::Generic);
+
+    // A second request succeeds later: "Loaded Measurement" is selected once.
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    *status.lock().unwrap() = Some(Ok("Loaded mine.csv: correction with 8 sections".into()));
+    h.run();
+    h.run();
+    assert_eq!(
+        recorder.take(),
+        vec![
+            Event::Begin("Your Headphones".into()),
+            Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
+            Event::End("Your Headphones".into()),
+        ]
+    );
+    assert_eq!(params.phones.value(), Phones::Custom);
+    assert!(
+        h.query_by_label_contains("correction with 8 sections")
+            .is_some()
+    );
+}
