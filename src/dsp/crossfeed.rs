@@ -337,6 +337,23 @@ impl Crossfeed {
         }
     }
 
+    /// The crossfeed alone over planar blocks (a stand-alone stage; the chain ticks it
+    /// frame by frame instead). The topology branch is taken once per block.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.iter_mut().zip(right.iter_mut());
+        if self.mono_flat {
+            for (l, r) in frames {
+                let y = self.tick_mono_flat([*l as f64, *r as f64]);
+                (*l, *r) = (y[0] as f32, y[1] as f32);
+            }
+        } else {
+            for (l, r) in frames {
+                let y = self.tick_core([*l as f64, *r as f64]);
+                (*l, *r) = (y[0] as f32, y[1] as f32);
+            }
+        }
+    }
+
     /// bs2b with ITD: out_L = g (hi(L) + lo(delay(R))).
     #[inline(always)]
     fn tick_core(&mut self, x: [f64; 2]) -> [f64; 2] {
