@@ -286,10 +286,26 @@ fn table(rounds: usize, seconds: f64) {
         Box::new(CansCrossfeed::new("cans_xf_core_itd", 0.26, false)),
         Box::new(CansCrossfeed::new("cans_xf_monoflat_itd", 0.26, true)),
         Box::new(CansEngine::new("chain_steady_b32".into(), 32, vec![steady])),
-        Box::new(CansEngine::new("chain_steady_b256".into(), 256, vec![steady])),
-        Box::new(CansEngine::new("chain_steady_b1024".into(), 1024, vec![steady])),
-        Box::new(CansEngine::new("chain_fading_b32".into(), 32, vec![steady, other])),
-        Box::new(CansEngine::new("chain_fading_b1024".into(), 1024, vec![steady, other])),
+        Box::new(CansEngine::new(
+            "chain_steady_b256".into(),
+            256,
+            vec![steady],
+        )),
+        Box::new(CansEngine::new(
+            "chain_steady_b1024".into(),
+            1024,
+            vec![steady],
+        )),
+        Box::new(CansEngine::new(
+            "chain_fading_b32".into(),
+            32,
+            vec![steady, other],
+        )),
+        Box::new(CansEngine::new(
+            "chain_fading_b1024".into(),
+            1024,
+            vec![steady, other],
+        )),
     ];
     // Warm-up pass (caches, branch predictors, CPU clocks).
     for c in contenders.iter_mut() {

@@ -227,9 +227,7 @@ fn parse_args() -> Result<Option<Options>, String> {
                     "level-match" => parse_on_off(v).map(|l| level_match = l),
                     "output-db" => parse_num(v, -24.0, 24.0).map(|g| output_db = g),
                     "block" => parse_num(v, 1.0, 65536.0).map(|n| block = n as usize),
-                    "ab-toggle-every" => {
-                        parse_num(v, 1.0, 3.6e6).map(|ms| ab_toggle_ms = Some(ms))
-                    }
+                    "ab-toggle-every" => parse_num(v, 1.0, 3.6e6).map(|ms| ab_toggle_ms = Some(ms)),
                     "pad-biquads" => parse_num(v, 0.0, 24.0).map(|n| pad_biquads = n as usize),
                     n if SLOT_FLAGS.contains(&n) => slot_flag(&mut a, n, v),
                     n if n
@@ -330,7 +328,9 @@ fn render(o: &Options) -> Result<(), String> {
     let mut engine = Engine::new(fs);
     engine.set(settings[0]);
     engine.reset();
-    let toggle_every = o.ab_toggle_ms.map(|ms| ((ms * 1e-3 * fs).round() as usize).max(1));
+    let toggle_every = o
+        .ab_toggle_ms
+        .map(|ms| ((ms * 1e-3 * fs).round() as usize).max(1));
     let mut heard = 0;
     let mut until_toggle = toggle_every.unwrap_or(usize::MAX);
 
@@ -342,9 +342,11 @@ fn render(o: &Options) -> Result<(), String> {
     let mut samples: Box<dyn Iterator<Item = Result<f32, hound::Error>>> = match spec.sample_format
     {
         hound::SampleFormat::Float => Box::new(reader.samples::<f32>()),
-        hound::SampleFormat::Int => {
-            Box::new(reader.samples::<i32>().map(move |s| s.map(|v| v as f32 * scale)))
-        }
+        hound::SampleFormat::Int => Box::new(
+            reader
+                .samples::<i32>()
+                .map(move |s| s.map(|v| v as f32 * scale)),
+        ),
     };
 
     let mut left = vec![0.0f32; o.block];

@@ -1,6 +1,7 @@
 //! A fixed-capacity cascade of stereo biquads built from parametric sections.
 
-use super::biquad::{Section, StereoBiquad};
+use super::biquad::Section;
+use super::simd::F64x2;
 
 /// Most sections one EQ stage may hold (fitted models use at most 10).
 pub const MAX_SECTIONS: usize = 12;
@@ -75,19 +76,39 @@ impl SectionList {
 /// Room for a correction stage plus a voicing stage.
 pub const MAX_CASCADE: usize = 2 * MAX_SECTIONS;
 
+/// One biquad of the cascade with its `b0` divided out (transposed direct form II):
+/// `y = x + s1`, `s1' = b1 x - a1 y + s2`, `s2' = b2 x - a2 y`. With b0 = 1 a frame
+/// passes each stage through a single add instead of a multiply and an add, which halves
+/// the serial latency of a long cascade; the product of the `b0`s is applied once at the
+/// input. (Every cookbook section has b0 > 0 within the clamps of `Section::coeffs`: the
+/// smallest, a 1 Hz low-pass at 768 kHz, has b0 ≈ 1.7e-11, well inside `f64`.)
+#[derive(Debug, Clone, Copy, Default)]
+struct MonicStage {
+    b1: F64x2,
+    b2: F64x2,
+    a1: F64x2,
+    a2: F64x2,
+    s1: F64x2,
+    s2: F64x2,
+}
+
 /// Stereo biquads run frame by frame (all sections for one frame, then the next), which
-/// measured 3.3x faster than one section over a whole block on these machines.
+/// measured 3.3x faster than one section over a whole block on these machines. Both
+/// channels share coefficients and run in the two lanes of one SIMD register.
 #[derive(Debug, Clone)]
 pub struct Cascade {
     len: usize,
-    stages: [StereoBiquad; MAX_CASCADE],
+    /// Product of the sections' `b0`, applied at the input.
+    gain: F64x2,
+    stages: [MonicStage; MAX_CASCADE],
 }
 
 impl Default for Cascade {
     fn default() -> Self {
         Self {
             len: 0,
-            stages: [StereoBiquad::default(); MAX_CASCADE],
+            gain: F64x2::splat(1.0),
+            stages: [MonicStage::default(); MAX_CASCADE],
         }
     }
 }
@@ -96,13 +117,23 @@ impl Cascade {
     /// Design every section of `lists` (in order) at `sample_rate` and clear the state.
     pub fn configure(&mut self, lists: &[&SectionList], sample_rate: f64) {
         self.len = 0;
+        let mut gain = 1.0;
         for section in lists.iter().flat_map(|l| l.as_slice()) {
             if self.len == MAX_CASCADE {
                 break;
             }
-            self.stages[self.len] = StereoBiquad::new(section.coeffs(sample_rate));
+            let c = section.coeffs(sample_rate);
+            gain *= c.b0;
+            self.stages[self.len] = MonicStage {
+                b1: F64x2::splat(c.b1 / c.b0),
+                b2: F64x2::splat(c.b2 / c.b0),
+                a1: F64x2::splat(c.a1),
+                a2: F64x2::splat(c.a2),
+                ..MonicStage::default()
+            };
             self.len += 1;
         }
+        self.gain = F64x2::splat(gain);
     }
 
     pub fn len(&self) -> usize {
@@ -114,24 +145,54 @@ impl Cascade {
     }
 
     pub fn reset(&mut self) {
-        self.stages.iter_mut().for_each(StereoBiquad::reset);
+        for st in &mut self.stages {
+            st.s1 = F64x2::default();
+            st.s2 = F64x2::default();
+        }
+    }
+
+    /// One stereo frame through every section.
+    #[inline(always)]
+    pub fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
+        self.tick_lanes(F64x2::from_array(x)).to_array()
     }
 
     #[inline(always)]
-    pub fn tick(&mut self, mut x: [f64; 2]) -> [f64; 2] {
-        for stage in &mut self.stages[..self.len] {
-            x = stage.tick(x);
+    pub fn tick_lanes(&mut self, x: F64x2) -> F64x2 {
+        let mut x = x * self.gain;
+        for st in &mut self.stages[..self.len] {
+            let y = x + st.s1;
+            st.s1 = st.b1 * x - st.a1 * y + st.s2;
+            st.s2 = st.b2 * x - st.a2 * y;
+            x = y;
         }
         x
     }
 
     pub fn flush_denormals(&mut self) {
-        for stage in &mut self.stages[..self.len] {
-            stage.flush_denormals();
+        let flush = |v: &mut F64x2| {
+            let a = v.to_array().map(|x| {
+                if x.abs() < super::DENORMAL_FLOOR {
+                    0.0
+                } else {
+                    x
+                }
+            });
+            *v = F64x2::from_array(a);
+        };
+        for st in &mut self.stages[..self.len] {
+            flush(&mut st.s1);
+            flush(&mut st.s2);
         }
     }
 
     pub fn is_finite(&self) -> bool {
-        self.stages[..self.len].iter().all(StereoBiquad::is_finite)
+        self.stages[..self.len].iter().all(|st| {
+            st.s1
+                .to_array()
+                .iter()
+                .chain(st.s2.to_array().iter())
+                .all(|v| v.is_finite())
+        })
     }
 }

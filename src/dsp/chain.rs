@@ -1,7 +1,8 @@
 //! One complete monitoring chain: monitor → correction → voicing → crossfeed → width →
 //! level match. The engine runs one (steady) or two (crossfading) of these.
 
-use super::cascade::{Cascade, SectionList};
+use super::biquad::{Coeffs, UnitCirclePoint};
+use super::cascade::{Cascade, MAX_CASCADE, SectionList};
 use super::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::fade::Ramp;
 use super::loudness::{self, GRID_LEN};
@@ -91,6 +92,8 @@ pub struct Chain {
     weights: [f64; GRID_LEN],
     /// |EQ|^2 of correction + voicing at each grid point (set by `configure`).
     eq_power: [f64; GRID_LEN],
+    /// z^-1 and z^-2 at each loudness grid frequency (fixed for the sample rate).
+    grid_z: [UnitCirclePoint; GRID_LEN],
 }
 
 impl Chain {
@@ -107,6 +110,9 @@ impl Chain {
             level: Ramp::new(1.0),
             weights: loudness::k_weights(),
             eq_power: [1.0; GRID_LEN],
+            grid_z: std::array::from_fn(|i| {
+                UnitCirclePoint::new(loudness::grid_hz(i), sample_rate)
+            }),
         };
         chain.configure(ChainConfig::default(), LiveParams::default());
         chain
@@ -125,11 +131,26 @@ impl Chain {
         self.config = config;
         self.cascade
             .configure(&[&config.correction, &config.voicing], self.sample_rate);
+        // Each section is designed once and evaluated on the grid's precomputed unit-circle
+        // points: this runs on the audio thread when a crossfade starts.
+        let mut coeffs = [Coeffs::IDENTITY; MAX_CASCADE];
+        let mut n = 0;
+        for s in config
+            .correction
+            .as_slice()
+            .iter()
+            .chain(config.voicing.as_slice())
+        {
+            if n < MAX_CASCADE {
+                coeffs[n] = s.coeffs(self.sample_rate);
+                n += 1;
+            }
+        }
         for i in 0..GRID_LEN {
             let f = loudness::grid_hz(i);
             self.eq_power[i] = if f < 0.5 * self.sample_rate {
-                config.correction.power(f, self.sample_rate)
-                    * config.voicing.power(f, self.sample_rate)
+                let z = &self.grid_z[i];
+                coeffs[..n].iter().map(|c| c.power_at(z)).product()
             } else {
                 1.0
             };
@@ -199,18 +220,40 @@ impl Chain {
         self.level.snap();
     }
 
-    #[inline(always)]
-    pub fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
-        let x = self.config.monitor.apply(x);
-        let x = self.cascade.tick(x);
-        let x = if self.config.crossfeed == CrossfeedMode::Off {
-            x
+    /// Run one sub-block of frames in place. Every per-frame branch of the chain (monitor
+    /// mode, crossfeed topology, ramps) is decided once here; the cascade and crossfeed
+    /// run frame by frame in one loop, so their recurrences overlap.
+    pub fn process(&mut self, io: &mut [[f64; 2]]) {
+        let monitor = self.config.monitor;
+        if monitor != MonitorMode::Stereo {
+            io.iter_mut().for_each(|f| *f = monitor.apply(*f));
+        }
+        let cascade = &mut self.cascade;
+        let xf = &mut self.crossfeed;
+        match self.config.crossfeed {
+            CrossfeedMode::Off => io.iter_mut().for_each(|f| *f = cascade.tick(*f)),
+            _ if xf.is_mono_flat() => io
+                .iter_mut()
+                .for_each(|f| *f = xf.tick_mono_flat(cascade.tick(*f))),
+            _ => io
+                .iter_mut()
+                .for_each(|f| *f = xf.tick_core(cascade.tick(*f))),
+        }
+        if self.width.is_moving() || self.level.is_moving() {
+            for f in io.iter_mut() {
+                let x = apply_width(*f, self.width.next());
+                let g = self.level.next();
+                *f = [x[0] * g, x[1] * g];
+            }
         } else {
-            self.crossfeed.tick(x)
-        };
-        let x = apply_width(x, self.width.next());
-        let g = self.level.next();
-        [x[0] * g, x[1] * g]
+            // Width then level as one 2x2 matrix: L' = g (M + wS), R' = g (M - wS).
+            let (w, g) = (self.width.value(), self.level.value());
+            let direct = 0.5 * g * (1.0 + w);
+            let cross = 0.5 * g * (1.0 - w);
+            for f in io.iter_mut() {
+                *f = [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
+            }
+        }
     }
 
     /// End-of-block housekeeping: flush subnormal state, and rebuild from silence if

@@ -75,8 +75,7 @@ fn run_ok(cmd: &mut Command) -> Result<String, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
 }
 
 /// CPU time (user + system, seconds) of all waited-for children of this process, from
@@ -87,7 +86,11 @@ fn children_cpu_seconds() -> f64 {
     let rest = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     // rest starts at field 3 (state), so field n is f[n - 3].
-    let ticks = |n: usize| f.get(n - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |n: usize| {
+        f.get(n - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(16) + ticks(17)) / clock_ticks_per_second()
 }
 
@@ -115,7 +118,11 @@ fn timed(cmd: &mut Command) -> Result<(f64, f64, String), String> {
 fn ffmpeg_eq_chain(n: usize) -> String {
     let mut parts = vec!["crossfeed".to_string()];
     for i in 0..n {
-        let t = if n > 1 { i as f64 / (n - 1) as f64 } else { 0.5 };
+        let t = if n > 1 {
+            i as f64 / (n - 1) as f64
+        } else {
+            0.5
+        };
         let f = 40.0 * (12_000.0f64 / 40.0).powf(t);
         let g = if i % 2 == 0 { 2.0 } else { -2.0 };
         parts.push(format!("equalizer=f={f:.1}:t=q:w=1:g={g}"));
@@ -252,9 +259,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let eq = ffmpeg_eq_chain(biquads);
     let ffmpeg = |filter: &str| {
         let mut c = Command::new("ffmpeg");
-        c.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-filter_threads", "1"])
-            .args(["-i", &input_s, "-af", filter])
-            .args(["-c:a", "pcm_f32le", "-f", "wav", "-y", "/dev/null"]);
+        c.args([
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-filter_threads",
+            "1",
+        ])
+        .args(["-i", &input_s, "-af", filter])
+        .args(["-c:a", "pcm_f32le", "-f", "wav", "-y", "/dev/null"]);
         c
     };
     // Order within a round: cans full, cans bypass, ffmpeg full, ffmpeg anull.
@@ -299,7 +313,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string())?;
         let total: f64 = text
             .lines()
-            .find_map(|l| l.strip_prefix("totals:").or_else(|| l.strip_prefix("summary:")))
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .ok_or("no totals in callgrind output")?;
         ir.push(total);
@@ -316,14 +333,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
          % core = share of one core in real time)"
     );
     println!();
-    println!("Crossfeed stage, in-process, 512-frame blocks, preset 700 Hz / 4.5 dB ({TABLE_ROUNDS} rounds)");
+    println!(
+        "Crossfeed stage, in-process, 512-frame blocks, preset 700 Hz / 4.5 dB ({TABLE_ROUNDS} rounds)"
+    );
     println!("| contender | ns/frame | vs libbs2b | % core |");
     println!("|---|---:|---:|---:|");
     for (label, key) in [
         ("libbs2b 3.1.0 (Debian, `bs2b_cross_feed_f`)", "libbs2b"),
         ("Cans crossfeed, bs2b core (ITD 0)", "cans_xf_core"),
         ("Cans crossfeed, core + ITD 0.26 ms", "cans_xf_core_itd"),
-        ("Cans crossfeed, mono-flat + ITD 0.26 ms (default)", "cans_xf_monoflat_itd"),
+        (
+            "Cans crossfeed, mono-flat + ITD 0.26 ms (default)",
+            "cans_xf_monoflat_itd",
+        ),
     ] {
         let v = get(key);
         println!(
@@ -341,10 +363,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("|---|---:|---:|---:|");
     for (label, key, steady) in [
         ("steady, block 32", "chain_steady_b32", steady32),
-        ("steady, block 256", "chain_steady_b256", get("chain_steady_b256")),
+        (
+            "steady, block 256",
+            "chain_steady_b256",
+            get("chain_steady_b256"),
+        ),
         ("steady, block 1024", "chain_steady_b1024", steady1024),
-        ("during A/B crossfade, block 32", "chain_fading_b32", steady32),
-        ("during A/B crossfade, block 1024", "chain_fading_b1024", steady1024),
+        (
+            "during A/B crossfade, block 32",
+            "chain_fading_b32",
+            steady32,
+        ),
+        (
+            "during A/B crossfade, block 1024",
+            "chain_fading_b1024",
+            steady1024,
+        ),
     ] {
         let v = get(key);
         println!(

@@ -21,13 +21,21 @@ fn pad_section(i: usize, n: usize) -> Section {
         0.5
     };
     let f = PAD_LOW_HZ * (PAD_HIGH_HZ / PAD_LOW_HZ).powf(t);
-    let g = if i % 2 == 0 { PAD_GAIN_DB } else { -PAD_GAIN_DB };
+    let g = if i % 2 == 0 {
+        PAD_GAIN_DB
+    } else {
+        -PAD_GAIN_DB
+    };
     Section::new(SectionKind::Peaking, f, PAD_Q, g)
 }
 
 /// Append benchmark peaks to `correction` and `voicing` until they hold `total` sections
 /// together (each list keeps at most [`MAX_SECTIONS`]). Lists already that long are kept.
-pub fn pad(correction: &SectionList, voicing: &SectionList, total: usize) -> (SectionList, SectionList) {
+pub fn pad(
+    correction: &SectionList,
+    voicing: &SectionList,
+    total: usize,
+) -> (SectionList, SectionList) {
     let mut c: Vec<Section> = correction.as_slice().to_vec();
     let mut v: Vec<Section> = voicing.as_slice().to_vec();
     let missing = total.saturating_sub(c.len() + v.len());
