@@ -216,6 +216,11 @@ impl UnitCirclePoint {
             sin2,
         }
     }
+
+    /// z^-1 = e^{-jw} as (re, im).
+    pub fn z1(&self) -> (f64, f64) {
+        (self.cos1, self.sin1)
+    }
 }
 
 pub(crate) fn complex_div(n: (f64, f64), d: (f64, f64)) -> (f64, f64) {

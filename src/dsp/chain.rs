@@ -192,7 +192,7 @@ impl Chain {
             let f = loudness::grid_hz(i);
             let (m, s) = match xf {
                 Some(c) if f < 0.5 * self.sample_rate => {
-                    let (m, s) = c.mid_side_response(f, self.sample_rate, delay, mono_flat);
+                    let (m, s) = c.mid_side_response_at(&self.grid_z[i], delay, mono_flat);
                     (m.0 * m.0 + m.1 * m.1, s.0 * s.0 + s.1 * s.1)
                 }
                 _ => (1.0, 1.0),
@@ -222,7 +222,7 @@ impl Chain {
 
     /// Run one sub-block of frames in place. Every per-frame branch of the chain (monitor
     /// mode, crossfeed topology, ramps) is decided once here; the cascade and crossfeed
-    /// run frame by frame in one loop, so their recurrences overlap.
+    /// run in one skewed loop ([`Cascade::process_with`]), so their recurrences overlap.
     pub fn process(&mut self, io: &mut [[f64; 2]]) {
         let monitor = self.config.monitor;
         if monitor != MonitorMode::Stereo {
@@ -231,13 +231,9 @@ impl Chain {
         let cascade = &mut self.cascade;
         let xf = &mut self.crossfeed;
         match self.config.crossfeed {
-            CrossfeedMode::Off => io.iter_mut().for_each(|f| *f = cascade.tick(*f)),
-            _ if xf.is_mono_flat() => io
-                .iter_mut()
-                .for_each(|f| *f = xf.tick_mono_flat(cascade.tick(*f))),
-            _ => io
-                .iter_mut()
-                .for_each(|f| *f = xf.tick_core(cascade.tick(*f))),
+            CrossfeedMode::Off => cascade.process_with(io, |x| x),
+            _ if xf.is_mono_flat() => cascade.process_with(io, |x| xf.tick_mono_flat(x)),
+            _ => cascade.process_with(io, |x| xf.tick_core(x)),
         }
         if self.width.is_moving() || self.level.is_moving() {
             for f in io.iter_mut() {

@@ -30,6 +30,8 @@
 
 use std::f64::consts::PI;
 
+use super::biquad::UnitCirclePoint;
+
 /// bs2b's cutoff range (libbs2b `BS2B_MINFCUT`, `BS2B_MAXFCUT`).
 pub const XF_CUTOFF_MIN_HZ: f32 = 300.0;
 pub const XF_CUTOFF_MAX_HZ: f32 = 2000.0;
@@ -120,9 +122,13 @@ impl CrossfeedCoeffs {
 
     /// Complex responses (lo, hi) of the two one-poles at `freq_hz`.
     pub fn paths(&self, freq_hz: f64, sample_rate: f64) -> ((f64, f64), (f64, f64)) {
+        self.paths_at(&UnitCirclePoint::new(freq_hz, sample_rate))
+    }
+
+    /// [`Self::paths`] at a precomputed frequency point.
+    pub fn paths_at(&self, z: &UnitCirclePoint) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_div;
-        let w = 2.0 * PI * freq_hz / sample_rate;
-        let (s, c) = (-w).sin_cos();
+        let (c, s) = z.z1();
         let lo = complex_div((self.a0_lo, 0.0), (1.0 - self.b1_lo * c, -self.b1_lo * s));
         let hi = complex_div(
             (self.a0_hi + self.a1_hi * c, self.a1_hi * s),
@@ -139,10 +145,18 @@ impl CrossfeedCoeffs {
         sample_rate: f64,
         delay_samples: f64,
     ) -> ((f64, f64), (f64, f64)) {
+        self.core_response_at(&UnitCirclePoint::new(freq_hz, sample_rate), delay_samples)
+    }
+
+    /// [`Self::core_response`] at a precomputed frequency point.
+    pub fn core_response_at(
+        &self,
+        z: &UnitCirclePoint,
+        delay_samples: f64,
+    ) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_mul;
-        let (lo, hi) = self.paths(freq_hz, sample_rate);
-        let w = 2.0 * PI * freq_hz / sample_rate;
-        let delay = fractional_delay_response(w, delay_samples);
+        let (lo, hi) = self.paths_at(z);
+        let delay = fractional_delay_response_at(z, delay_samples);
         let cross = complex_mul(complex_mul(lo, delay), (self.gain, 0.0));
         let direct = (hi.0 * self.gain, hi.1 * self.gain);
         (direct, cross)
@@ -156,8 +170,20 @@ impl CrossfeedCoeffs {
         delay_samples: f64,
         mono_flat: bool,
     ) -> ((f64, f64), (f64, f64)) {
+        let z = UnitCirclePoint::new(freq_hz, sample_rate);
+        self.mid_side_response_at(&z, delay_samples, mono_flat)
+    }
+
+    /// [`Self::mid_side_response`] at a precomputed frequency point (the level match
+    /// evaluates it on a fixed grid, on the audio thread).
+    pub fn mid_side_response_at(
+        &self,
+        z: &UnitCirclePoint,
+        delay_samples: f64,
+        mono_flat: bool,
+    ) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_div;
-        let (direct, cross) = self.core_response(freq_hz, sample_rate, delay_samples);
+        let (direct, cross) = self.core_response_at(z, delay_samples);
         let mid = (direct.0 + cross.0, direct.1 + cross.1);
         let side = (direct.0 - cross.0, direct.1 - cross.1);
         if mono_flat {
@@ -177,6 +203,35 @@ pub fn fractional_delay_response(w: f64, delay_samples: f64) -> (f64, f64) {
     let (s0, c0) = (-w * n).sin_cos();
     let (s1, c1) = (-w * (n + 1.0)).sin_cos();
     ((1.0 - f) * c0 + f * c1, (1.0 - f) * s0 + f * s1)
+}
+
+/// [`fractional_delay_response`] from a precomputed z^-1: z^-n by repeated squaring (a
+/// handful of complex products instead of two `sin_cos` calls; the rounding error grows
+/// with log2 n, about 1e-15 here).
+pub fn fractional_delay_response_at(z: &UnitCirclePoint, delay_samples: f64) -> (f64, f64) {
+    use super::biquad::complex_mul;
+    let d = if delay_samples.is_finite() {
+        delay_samples.max(0.0)
+    } else {
+        0.0
+    };
+    let n = d.floor();
+    let f = d - n;
+    let z1 = z.z1();
+    let (mut acc, mut base, mut k) = ((1.0, 0.0), z1, n as u64);
+    while k > 0 {
+        if k & 1 == 1 {
+            acc = complex_mul(acc, base);
+        }
+        base = complex_mul(base, base);
+        k >>= 1;
+    }
+    let next = complex_mul(acc, z1);
+    // (1 - f) z^-n + f z^-(n+1)
+    (
+        (1.0 - f) * acc.0 + f * next.0,
+        (1.0 - f) * acc.1 + f * next.1,
+    )
 }
 
 /// A ring of past samples read at a fractional delay. Sized once, never reallocated.
