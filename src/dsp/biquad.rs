@@ -165,10 +165,18 @@ impl Coeffs {
 
     /// Complex response at `freq_hz`, as (re, im).
     pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
-        let w = 2.0 * PI * freq_hz / sample_rate;
-        // z^-1 = e^{-jw}, z^-2 = e^{-2jw}
-        let (s1, c1) = (-w).sin_cos();
-        let (s2, c2) = (-2.0 * w).sin_cos();
+        self.response_at(&UnitCirclePoint::new(freq_hz, sample_rate))
+    }
+
+    /// Power gain |H|^2 at a precomputed frequency point.
+    pub fn power_at(&self, z: &UnitCirclePoint) -> f64 {
+        let (re, im) = self.response_at(z);
+        re * re + im * im
+    }
+
+    /// Complex response at a precomputed frequency point, as (re, im).
+    pub fn response_at(&self, z: &UnitCirclePoint) -> (f64, f64) {
+        let (c1, s1, c2, s2) = (z.cos1, z.sin1, z.cos2, z.sin2);
         let num = (
             self.b0 + self.b1 * c1 + self.b2 * c2,
             self.b1 * s1 + self.b2 * s2,
@@ -202,6 +210,34 @@ impl Coeffs {
     pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         let (re, im) = self.response(freq_hz, sample_rate);
         re * re + im * im
+    }
+}
+
+/// z^-1 = e^{-jw} and z^-2 = e^{-2jw} at one frequency, for evaluating many filters there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitCirclePoint {
+    cos1: f64,
+    sin1: f64,
+    cos2: f64,
+    sin2: f64,
+}
+
+impl UnitCirclePoint {
+    pub fn new(freq_hz: f64, sample_rate: f64) -> Self {
+        let w = 2.0 * PI * freq_hz / sample_rate;
+        let (sin1, cos1) = (-w).sin_cos();
+        let (sin2, cos2) = (-2.0 * w).sin_cos();
+        Self {
+            cos1,
+            sin1,
+            cos2,
+            sin2,
+        }
+    }
+
+    /// z^-1 = e^{-jw} as (re, im).
+    pub fn z1(&self) -> (f64, f64) {
+        (self.cos1, self.sin1)
     }
 }
 

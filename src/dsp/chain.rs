@@ -1,7 +1,7 @@
 //! One complete monitoring chain: monitor → correction → voicing → crossfeed → width →
 //! level match. The engine runs one (steady) or two (crossfading) of these.
 
-use super::biquad::Coeffs;
+use super::biquad::{Coeffs, UnitCirclePoint};
 use super::cascade::{Cascade, MAX_CASCADE, SectionList};
 use super::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::fade::Ramp;
@@ -94,6 +94,8 @@ pub struct Chain {
     eq_power: [f64; GRID_LEN],
     /// The fine loudness grid's (cos ω, cos 2ω) at this sample rate (fixed).
     fine_cos: [Option<(f64, f64)>; loudness::FINE_LEN],
+    /// z^-1 and z^-2 at each loudness grid frequency (fixed for the sample rate).
+    grid_z: [UnitCirclePoint; GRID_LEN],
 }
 
 impl Chain {
@@ -111,6 +113,9 @@ impl Chain {
             weights: loudness::k_weights(sample_rate),
             eq_power: [1.0; GRID_LEN],
             fine_cos: loudness::fine_cos(sample_rate),
+            grid_z: std::array::from_fn(|i| {
+                UnitCirclePoint::new(loudness::grid_hz(i), sample_rate)
+            }),
         };
         chain.configure(ChainConfig::default(), LiveParams::default());
         chain
@@ -178,7 +183,7 @@ impl Chain {
             let f = loudness::grid_hz(i);
             let (m, s) = match xf {
                 Some(c) if f < 0.5 * self.sample_rate => {
-                    let (m, s) = c.mid_side_response(f, self.sample_rate, delay, mono_flat);
+                    let (m, s) = c.mid_side_response_at(&self.grid_z[i], delay, mono_flat);
                     (m.0 * m.0 + m.1 * m.1, s.0 * s.0 + s.1 * s.1)
                 }
                 _ => (1.0, 1.0),
@@ -206,18 +211,36 @@ impl Chain {
         self.level.snap();
     }
 
-    #[inline(always)]
-    pub fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
-        let x = self.config.monitor.apply(x);
-        let x = self.cascade.tick(x);
-        let x = if self.config.crossfeed == CrossfeedMode::Off {
-            x
+    /// Run one sub-block of frames in place. Every per-frame branch of the chain (monitor
+    /// mode, crossfeed topology, ramps) is decided once here; the cascade and crossfeed
+    /// run in one skewed loop ([`Cascade::process_with`]), so their recurrences overlap.
+    pub fn process(&mut self, io: &mut [[f64; 2]]) {
+        let monitor = self.config.monitor;
+        if monitor != MonitorMode::Stereo {
+            io.iter_mut().for_each(|f| *f = monitor.apply(*f));
+        }
+        let cascade = &mut self.cascade;
+        let xf = &mut self.crossfeed;
+        match self.config.crossfeed {
+            CrossfeedMode::Off => cascade.process_with(io, |x| x),
+            _ if xf.is_mono_flat() => cascade.process_with(io, |x| xf.tick_mono_flat(x)),
+            _ => cascade.process_with(io, |x| xf.tick_core(x)),
+        }
+        if self.width.is_moving() || self.level.is_moving() {
+            for f in io.iter_mut() {
+                let x = apply_width(*f, self.width.next());
+                let g = self.level.next();
+                *f = [x[0] * g, x[1] * g];
+            }
         } else {
-            self.crossfeed.tick(x)
-        };
-        let x = apply_width(x, self.width.next());
-        let g = self.level.next();
-        [x[0] * g, x[1] * g]
+            // Width then level as one 2x2 matrix: L' = g (M + wS), R' = g (M - wS).
+            let (w, g) = (self.width.value(), self.level.value());
+            let direct = 0.5 * g * (1.0 + w);
+            let cross = 0.5 * g * (1.0 - w);
+            for f in io.iter_mut() {
+                *f = [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
+            }
+        }
     }
 
     /// End-of-block housekeeping: flush subnormal state, and rebuild from silence if

@@ -30,6 +30,8 @@
 
 use std::f64::consts::PI;
 
+use super::biquad::UnitCirclePoint;
+
 /// bs2b's cutoff range (libbs2b `BS2B_MINFCUT`, `BS2B_MAXFCUT`).
 pub const XF_CUTOFF_MIN_HZ: f32 = 300.0;
 pub const XF_CUTOFF_MAX_HZ: f32 = 2000.0;
@@ -120,9 +122,13 @@ impl CrossfeedCoeffs {
 
     /// Complex responses (lo, hi) of the two one-poles at `freq_hz`.
     pub fn paths(&self, freq_hz: f64, sample_rate: f64) -> ((f64, f64), (f64, f64)) {
+        self.paths_at(&UnitCirclePoint::new(freq_hz, sample_rate))
+    }
+
+    /// [`Self::paths`] at a precomputed frequency point.
+    pub fn paths_at(&self, z: &UnitCirclePoint) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_div;
-        let w = 2.0 * PI * freq_hz / sample_rate;
-        let (s, c) = (-w).sin_cos();
+        let (c, s) = z.z1();
         let lo = complex_div((self.a0_lo, 0.0), (1.0 - self.b1_lo * c, -self.b1_lo * s));
         let hi = complex_div(
             (self.a0_hi + self.a1_hi * c, self.a1_hi * s),
@@ -139,10 +145,18 @@ impl CrossfeedCoeffs {
         sample_rate: f64,
         delay_samples: f64,
     ) -> ((f64, f64), (f64, f64)) {
+        self.core_response_at(&UnitCirclePoint::new(freq_hz, sample_rate), delay_samples)
+    }
+
+    /// [`Self::core_response`] at a precomputed frequency point.
+    pub fn core_response_at(
+        &self,
+        z: &UnitCirclePoint,
+        delay_samples: f64,
+    ) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_mul;
-        let (lo, hi) = self.paths(freq_hz, sample_rate);
-        let w = 2.0 * PI * freq_hz / sample_rate;
-        let delay = fractional_delay_response(w, delay_samples);
+        let (lo, hi) = self.paths_at(z);
+        let delay = fractional_delay_response_at(z, delay_samples);
         let cross = complex_mul(complex_mul(lo, delay), (self.gain, 0.0));
         let direct = (hi.0 * self.gain, hi.1 * self.gain);
         (direct, cross)
@@ -156,8 +170,20 @@ impl CrossfeedCoeffs {
         delay_samples: f64,
         mono_flat: bool,
     ) -> ((f64, f64), (f64, f64)) {
+        let z = UnitCirclePoint::new(freq_hz, sample_rate);
+        self.mid_side_response_at(&z, delay_samples, mono_flat)
+    }
+
+    /// [`Self::mid_side_response`] at a precomputed frequency point (the level match
+    /// evaluates it on a fixed grid, on the audio thread).
+    pub fn mid_side_response_at(
+        &self,
+        z: &UnitCirclePoint,
+        delay_samples: f64,
+        mono_flat: bool,
+    ) -> ((f64, f64), (f64, f64)) {
         use super::biquad::complex_div;
-        let (direct, cross) = self.core_response(freq_hz, sample_rate, delay_samples);
+        let (direct, cross) = self.core_response_at(z, delay_samples);
         let mid = (direct.0 + cross.0, direct.1 + cross.1);
         let side = (direct.0 - cross.0, direct.1 - cross.1);
         if mono_flat {
@@ -177,6 +203,35 @@ pub fn fractional_delay_response(w: f64, delay_samples: f64) -> (f64, f64) {
     let (s0, c0) = (-w * n).sin_cos();
     let (s1, c1) = (-w * (n + 1.0)).sin_cos();
     ((1.0 - f) * c0 + f * c1, (1.0 - f) * s0 + f * s1)
+}
+
+/// [`fractional_delay_response`] from a precomputed z^-1: z^-n by repeated squaring (a
+/// handful of complex products instead of two `sin_cos` calls; the rounding error grows
+/// with log2 n, about 1e-15 here).
+pub fn fractional_delay_response_at(z: &UnitCirclePoint, delay_samples: f64) -> (f64, f64) {
+    use super::biquad::complex_mul;
+    let d = if delay_samples.is_finite() {
+        delay_samples.max(0.0)
+    } else {
+        0.0
+    };
+    let n = d.floor();
+    let f = d - n;
+    let z1 = z.z1();
+    let (mut acc, mut base, mut k) = ((1.0, 0.0), z1, n as u64);
+    while k > 0 {
+        if k & 1 == 1 {
+            acc = complex_mul(acc, base);
+        }
+        base = complex_mul(base, base);
+        k >>= 1;
+    }
+    let next = complex_mul(acc, z1);
+    // (1 - f) z^-n + f z^-(n+1)
+    (
+        (1.0 - f) * acc.0 + f * next.0,
+        (1.0 - f) * acc.1 + f * next.1,
+    )
 }
 
 /// A ring of past samples read at a fractional delay. Sized once, never reallocated.
@@ -220,11 +275,18 @@ impl DelayLine {
     }
 }
 
-/// The read position of the ITD delay, split for linear interpolation.
+/// The read position of the ITD delay, split for linear interpolation, with its weights
+/// worked out once per setting so the per-frame read has no branches.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Tap {
-    whole: usize,
-    frac: f64,
+    /// Weight of the current input sample (non-zero only when the whole delay is zero).
+    w_now: f64,
+    /// Two history reads (`n` frames ago, n >= 1) and their weights. When the whole delay
+    /// is zero the first read's weight is zero (its "sample" is the current input).
+    near: usize,
+    w_near: f64,
+    far: usize,
+    w_far: f64,
 }
 
 impl Tap {
@@ -235,31 +297,32 @@ impl Tap {
             0.0
         };
         let whole = d.floor() as usize;
+        let frac = d - whole as f64;
+        // Weights (1 - frac) at `whole` and frac at `whole + 1`; offset 0 means "now".
+        let (w_now, w_near) = if whole == 0 {
+            (1.0 - frac, 0.0)
+        } else {
+            (0.0, 1.0 - frac)
+        };
         Self {
-            whole,
-            frac: d - whole as f64,
+            w_now,
+            near: whole.max(1),
+            w_near,
+            far: whole + 1,
+            w_far: frac,
         }
     }
 
-    /// Weight the delayed signal gives to the *current* input sample (only when the whole
-    /// delay is zero), and the contribution of the stored history.
+    /// The stored-history part of the delayed signal, per lane. A zero weight times a
+    /// (finite) stored sample adds exactly zero, so this equals skipping that read.
     #[inline(always)]
-    fn split(&self, line: &DelayLine) -> ([f64; 2], [f64; 2]) {
-        let w_now = if self.whole == 0 {
-            1.0 - self.frac
-        } else {
-            0.0
-        };
-        let mut past = [0.0; 2];
-        // Weights (1 - frac) at `whole` and frac at `whole + 1`; index 0 means "now".
-        for (offset, weight) in [(self.whole, 1.0 - self.frac), (self.whole + 1, self.frac)] {
-            if offset > 0 && weight != 0.0 {
-                let v = line.past(offset);
-                past[0] += weight * v[0];
-                past[1] += weight * v[1];
-            }
-        }
-        ([w_now; 2], past)
+    fn past(&self, line: &DelayLine) -> [f64; 2] {
+        let a = line.past(self.near);
+        let b = line.past(self.far);
+        [
+            self.w_near * a[0] + self.w_far * b[0],
+            self.w_near * a[1] + self.w_far * b[1],
+        ]
     }
 }
 
@@ -269,6 +332,8 @@ pub struct Crossfeed {
     coeffs: CrossfeedCoeffs,
     tap: Tap,
     mono_flat: bool,
+    /// 1 / (a0_hi + a0_lo w_now): the mono-flat loop's delay-free gain, inverted once.
+    inv_loop_gain: f64,
     /// Core: delayed inputs (L, R); compensated: (S, S') side input and output history.
     line: DelayLine,
     lo: [f64; 2],
@@ -281,11 +346,9 @@ impl Crossfeed {
     pub fn new(max_delay_samples: usize) -> Self {
         Self {
             coeffs: CrossfeedCoeffs::design(CrossfeedSettings::DEFAULT, 48_000.0),
-            tap: Tap {
-                whole: 0,
-                frac: 0.0,
-            },
+            tap: Tap::new(0.0, 0),
             mono_flat: true,
+            inv_loop_gain: 1.0,
             line: DelayLine::new(max_delay_samples),
             lo: [0.0; 2],
             hi: [0.0; 2],
@@ -299,6 +362,7 @@ impl Crossfeed {
     pub fn configure(&mut self, coeffs: CrossfeedCoeffs, delay_samples: f64, mono_flat: bool) {
         self.coeffs = coeffs;
         self.tap = Tap::new(delay_samples, self.line.capacity());
+        self.inv_loop_gain = 1.0 / (coeffs.a0_hi + coeffs.a0_lo * self.tap.w_now);
         if mono_flat != self.mono_flat {
             self.mono_flat = mono_flat;
             self.reset();
@@ -328,6 +392,11 @@ impl Crossfeed {
             .all(|v| v.is_finite())
     }
 
+    /// True when running the mono-flat topology (see [`Crossfeed::configure`]).
+    pub fn is_mono_flat(&self) -> bool {
+        self.mono_flat
+    }
+
     #[inline(always)]
     pub fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
         if self.mono_flat {
@@ -337,14 +406,32 @@ impl Crossfeed {
         }
     }
 
+    /// The crossfeed alone over planar blocks (a stand-alone stage; the chain ticks it
+    /// frame by frame instead). The topology branch is taken once per block.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.iter_mut().zip(right.iter_mut());
+        if self.mono_flat {
+            for (l, r) in frames {
+                let y = self.tick_mono_flat([*l as f64, *r as f64]);
+                (*l, *r) = (y[0] as f32, y[1] as f32);
+            }
+        } else {
+            for (l, r) in frames {
+                let y = self.tick_core([*l as f64, *r as f64]);
+                (*l, *r) = (y[0] as f32, y[1] as f32);
+            }
+        }
+    }
+
     /// bs2b with ITD: out_L = g (hi(L) + lo(delay(R))).
     #[inline(always)]
-    fn tick_core(&mut self, x: [f64; 2]) -> [f64; 2] {
+    pub fn tick_core(&mut self, x: [f64; 2]) -> [f64; 2] {
         let c = self.coeffs;
-        let (w_now, past) = self.tap.split(&self.line);
+        let w_now = self.tap.w_now;
+        let past = self.tap.past(&self.line);
         // Lane 0 low-passes the delayed left (feeds right); lane 1 the delayed right.
         for ch in 0..2 {
-            let delayed = w_now[ch] * x[ch] + past[ch];
+            let delayed = w_now * x[ch] + past[ch];
             self.lo[ch] = c.a0_lo * delayed + c.b1_lo * self.lo[ch];
             self.hi[ch] = c.a0_hi * x[ch] + c.a1_hi * self.prev_in[ch] + c.b1_hi * self.hi[ch];
         }
@@ -359,12 +446,12 @@ impl Crossfeed {
     /// Mid passes untouched; side y solves hi(y) + lo(D y) = hi(s) - lo(D s), D the ITD.
     /// State lanes: 0 filters the side input s, 1 filters the side output y.
     #[inline(always)]
-    fn tick_mono_flat(&mut self, x: [f64; 2]) -> [f64; 2] {
+    pub fn tick_mono_flat(&mut self, x: [f64; 2]) -> [f64; 2] {
         let c = self.coeffs;
         let mid = 0.5 * (x[0] + x[1]);
         let s = 0.5 * (x[0] - x[1]);
-        let (w_now, past) = self.tap.split(&self.line);
-        let w_now = w_now[0];
+        let w_now = self.tap.w_now;
+        let past = self.tap.past(&self.line);
 
         // Input side: hi(s) and lo(D s), fully known.
         let hi_s = c.a0_hi * s + c.a1_hi * self.prev_in[0] + c.b1_hi * self.hi[0];
@@ -372,7 +459,7 @@ impl Crossfeed {
         // Output side: hi(y) = a0_hi y + hist_hi, lo(D y) = a0_lo w_now y + hist_lo.
         let hist_hi = c.a1_hi * self.prev_in[1] + c.b1_hi * self.hi[1];
         let hist_lo = c.a0_lo * past[1] + c.b1_lo * self.lo[1];
-        let y = (hi_s - lo_s - hist_hi - hist_lo) / (c.a0_hi + c.a0_lo * w_now);
+        let y = (hi_s - lo_s - hist_hi - hist_lo) * self.inv_loop_gain;
 
         self.hi = [hi_s, c.a0_hi * y + hist_hi];
         self.lo = [lo_s, c.a0_lo * w_now * y + hist_lo];

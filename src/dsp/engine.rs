@@ -136,16 +136,69 @@ impl Engine {
         while start < len {
             let end = (start + SUB_BLOCK).min(len);
             self.begin_sub_block(end - start);
-            for i in start..end {
-                let dry = [sanitize(left[i]) as f64, sanitize(right[i]) as f64];
-                let out = self.tick(dry);
-                left[i] = out[0] as f32;
-                right[i] = out[1] as f32;
-            }
+            self.run_sub_block(&mut left[start..end], &mut right[start..end]);
             start = end;
         }
         for chain in &mut self.chains {
             chain.after_block();
+        }
+    }
+
+    /// Run at most [`SUB_BLOCK`] frames. The state of the ramps and fades is looked at once
+    /// here, so the steady case runs with no per-frame branches.
+    fn run_sub_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        debug_assert!(n <= SUB_BLOCK && right.len() == n);
+        let mut dry = [[0.0f64; 2]; SUB_BLOCK];
+        for ((d, l), r) in dry.iter_mut().zip(left.iter()).zip(right.iter()) {
+            *d = [sanitize(*l) as f64, sanitize(*r) as f64];
+        }
+        let dry = &dry[..n];
+
+        if self.wet.value() == 0.0 && !self.wet.is_moving() {
+            // Full bypass: the chains do not run; the output-gain ramp keeps its pace.
+            for (i, d) in dry.iter().enumerate() {
+                self.output.next();
+                left[i] = d[0] as f32;
+                right[i] = d[1] as f32;
+            }
+            return;
+        }
+
+        let mut wet = [[0.0f64; 2]; SUB_BLOCK];
+        wet[..n].copy_from_slice(dry);
+        self.chains[self.active].process(&mut wet[..n]);
+        if self.fade_left > 0 {
+            // The outgoing chain runs only as long as the fade.
+            let m = n.min(self.fade_left);
+            let mut old = [[0.0f64; 2]; SUB_BLOCK];
+            old[..m].copy_from_slice(&dry[..m]);
+            self.chains[1 - self.active].process(&mut old[..m]);
+            for (w, o) in wet[..m].iter_mut().zip(old[..m].iter()) {
+                let t = 1.0 - self.fade_left as f64 / self.fade_len as f64;
+                let g_in = fade_in(t);
+                *w = [
+                    g_in * w[0] + (1.0 - g_in) * o[0],
+                    g_in * w[1] + (1.0 - g_in) * o[1],
+                ];
+                self.fade_left -= 1;
+            }
+        }
+
+        if self.wet.is_moving() || self.output.is_moving() || self.wet.value() != 1.0 {
+            for i in 0..n {
+                let wet_mix = self.wet.next();
+                let gain = self.output.next();
+                let (d, w) = (dry[i], wet[i]);
+                left[i] = (d[0] + wet_mix * (gain * w[0] - d[0])) as f32;
+                right[i] = (d[1] + wet_mix * (gain * w[1] - d[1])) as f32;
+            }
+        } else {
+            let gain = self.output.value();
+            for i in 0..n {
+                left[i] = (gain * wet[i][0]) as f32;
+                right[i] = (gain * wet[i][1]) as f32;
+            }
         }
     }
 
@@ -189,30 +242,6 @@ impl Engine {
             }
             *g = next;
         }
-    }
-
-    #[inline(always)]
-    fn tick(&mut self, dry: [f64; 2]) -> [f64; 2] {
-        let wet_mix = self.wet.next();
-        let gain = self.output.next();
-        if wet_mix == 0.0 && !self.wet.is_moving() {
-            return dry;
-        }
-        let mut wet = self.chains[self.active].tick(dry);
-        if self.fade_left > 0 {
-            let t = 1.0 - self.fade_left as f64 / self.fade_len as f64;
-            let g_in = fade_in(t);
-            let old = self.chains[1 - self.active].tick(dry);
-            wet = [
-                g_in * wet[0] + (1.0 - g_in) * old[0],
-                g_in * wet[1] + (1.0 - g_in) * old[1],
-            ];
-            self.fade_left -= 1;
-        }
-        [
-            dry[0] + wet_mix * (gain * wet[0] - dry[0]),
-            dry[1] + wet_mix * (gain * wet[1] - dry[1]),
-        ]
     }
 }
 

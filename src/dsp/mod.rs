@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fade;
 pub mod loudness;
 pub mod meters;
+pub mod simd;
 pub mod stereo;
 
 /// Filter state below this magnitude (-400 dBFS) is set to zero once per block, so a long

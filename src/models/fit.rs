@@ -27,7 +27,7 @@
 //! Everything is plain sequential `f64` arithmetic with fixed iteration rules: the same
 //! input gives the same bits on every run, so the generated model file is reproducible.
 
-use crate::dsp::biquad::{Coeffs, Section, SectionKind};
+use crate::dsp::biquad::{Section, SectionKind};
 use crate::dsp::cascade::SectionList;
 
 use super::csv::Measurement;

@@ -2,11 +2,14 @@
 //! not listed here (`bundle`, `bundle-universal`, `known-packages`) goes to nice-plug's
 //! bundler.
 
+mod bench;
 mod fit_models;
 mod install;
 mod screenshot;
 mod test_all;
 mod workspace;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> nice_plug_xtask::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -15,6 +18,7 @@ fn main() -> nice_plug_xtask::Result<()> {
         Some("test") => test_all::main(&args[1..]),
         Some("install") => install::main(&args[1..]),
         Some("screenshot") => screenshot::run(&args[1..]),
+        Some("bench") => Ok(bench::run(&args[1..]).map_err(BoxError::from)?),
         _ => nice_plug_xtask::main(),
     }
 }

@@ -1,0 +1,408 @@
+//! `cans-bench`: in-process measurements for `cargo xtask bench` (dev-only; needs the
+//! `bench-libbs2b` feature and Debian's `libbs2b-dev`).
+//!
+//! - `cans-bench table [--rounds R] [--seconds S]`: times the contenders side by side,
+//!   alternating them (A B C … A B C …) for R rounds, and prints one `name median_ns
+//!   min_ns` line per contender (ns per stereo frame, after subtracting the cost of copying
+//!   the input block, which every contender pays).
+//! - `cans-bench render-fixed FRAMES`: run the full steady chain over FRAMES frames of a
+//!   fixed signal and exit (run under callgrind to count instructions per frame).
+//! - `cans-bench gen-wav PATH SECONDS`: write the benchmark input, 48 kHz stereo f32 noise.
+
+use std::ffi::c_void;
+use std::hint::black_box;
+use std::time::Instant;
+
+use cans::dsp::cascade::SectionList;
+use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
+use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
+use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::fade::crossfade_len;
+use cans::dsp::stereo::MonitorMode;
+use cans::params::{Model, Phones};
+use cans::settings::{model_voicing, phones_voicing};
+
+#[path = "shared/bench_eq.rs"]
+mod bench_eq;
+
+#[link(name = "bs2b")]
+unsafe extern "C" {
+    fn bs2b_open() -> *mut c_void;
+    fn bs2b_close(bs2b: *mut c_void);
+    fn bs2b_set_level(bs2b: *mut c_void, level: u32);
+    fn bs2b_set_srate(bs2b: *mut c_void, srate: u32);
+    fn bs2b_cross_feed_f(bs2b: *mut c_void, sample: *mut f32, n: i32);
+}
+
+/// libbs2b's `BS2B_DEFAULT_CLEVEL`: 700 Hz | (45 << 16) (4.5 dB), bs2b.h.
+const BS2B_DEFAULT_CLEVEL: u32 = 700 | (45 << 16);
+
+const FS: f64 = 48_000.0;
+/// Biquads per channel of the benchmarked full chain: the issue's worst case (correction
+/// and voicing of 10 sections each).
+const FULL_CHAIN_BIQUADS: usize = 20;
+/// Block size of the stage comparisons (a common host buffer).
+const STAGE_BLOCK: usize = 512;
+
+/// Deterministic stereo test signal: two partly correlated white noises at about -12 dBFS
+/// (xorshift64*, Vigna 2016), so crossfeed and width have side content to work on.
+fn test_signal(frames: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let v = state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
+        (v as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    };
+    let mut l = Vec::with_capacity(frames);
+    let mut r = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let common = next();
+        l.push(0.25 * (0.6 * common + 0.4 * next()));
+        r.push(0.25 * (0.6 * common + 0.4 * next()));
+    }
+    (l, r)
+}
+
+/// The benchmarked full chain: correction for one measured headphone, voicing of another,
+/// padded to [`FULL_CHAIN_BIQUADS`], default crossfeed (mono-flat) with the default ITD,
+/// the model's class width and level match.
+fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
+    let voicing = model_voicing(Model::BeyerdynamicDt1990Pro);
+    let correction = phones_voicing(Phones::SonyMdr7506)
+        .map(|v| SectionList::from_slice(v.sections).inverse())
+        .unwrap_or(SectionList::EMPTY);
+    let (correction, voicing_sections) = bench_eq::pad(
+        &correction,
+        &SectionList::from_slice(voicing.sections),
+        FULL_CHAIN_BIQUADS,
+    );
+    EngineSettings {
+        config: ChainConfig {
+            correction,
+            voicing: voicing_sections,
+            class_width: voicing.class.width_factor(),
+            crossfeed: CrossfeedMode::Preset(crossfeed),
+            mono_flat: true,
+            monitor: MonitorMode::Stereo,
+            level_match: true,
+        },
+        live: LiveParams::default(),
+        output_gain: 1.0,
+        bypass: false,
+    }
+}
+
+/// One timed contender: processes `frames` of the test signal in blocks.
+trait Contender {
+    fn name(&self) -> String;
+    fn run(&mut self, l: &[f32], r: &[f32]);
+}
+
+/// The cost every contender pays: copying each block into its work buffers.
+struct CopyOnly {
+    wl: Vec<f32>,
+    wr: Vec<f32>,
+}
+
+impl Contender for CopyOnly {
+    fn name(&self) -> String {
+        "copy".into()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        for (cl, cr) in l.chunks(STAGE_BLOCK).zip(r.chunks(STAGE_BLOCK)) {
+            let n = cl.len();
+            self.wl[..n].copy_from_slice(cl);
+            self.wr[..n].copy_from_slice(cr);
+            black_box((&mut self.wl, &mut self.wr));
+        }
+    }
+}
+
+struct Libbs2b {
+    handle: *mut c_void,
+    inter: Vec<f32>,
+}
+
+impl Libbs2b {
+    fn new() -> Self {
+        // SAFETY: plain C API; the handle lives until `drop`.
+        let handle = unsafe { bs2b_open() };
+        assert!(!handle.is_null(), "bs2b_open failed");
+        unsafe {
+            bs2b_set_level(handle, BS2B_DEFAULT_CLEVEL);
+            bs2b_set_srate(handle, FS as u32);
+        }
+        Self {
+            handle,
+            inter: vec![0.0; 2 * STAGE_BLOCK],
+        }
+    }
+}
+
+impl Drop for Libbs2b {
+    fn drop(&mut self) {
+        unsafe { bs2b_close(self.handle) };
+    }
+}
+
+impl Contender for Libbs2b {
+    fn name(&self) -> String {
+        "libbs2b".into()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        // libbs2b takes interleaved frames; the interleaving stands in for the copy.
+        for (cl, cr) in l.chunks(STAGE_BLOCK).zip(r.chunks(STAGE_BLOCK)) {
+            let n = cl.len();
+            for i in 0..n {
+                self.inter[2 * i] = cl[i];
+                self.inter[2 * i + 1] = cr[i];
+            }
+            // SAFETY: `inter` holds 2 * n floats.
+            unsafe { bs2b_cross_feed_f(self.handle, self.inter.as_mut_ptr(), n as i32) };
+            black_box(&mut self.inter);
+        }
+    }
+}
+
+/// The Cans crossfeed stage alone, on planar f32 blocks like a host's.
+struct CansCrossfeed {
+    label: &'static str,
+    xf: Crossfeed,
+    wl: Vec<f32>,
+    wr: Vec<f32>,
+}
+
+impl CansCrossfeed {
+    fn new(label: &'static str, itd_ms: f64, mono_flat: bool) -> Self {
+        let mut xf = Crossfeed::new(64);
+        let coeffs = CrossfeedCoeffs::design(CrossfeedSettings::DEFAULT, FS);
+        xf.configure(coeffs, itd_ms * 1e-3 * FS, mono_flat);
+        Self {
+            label,
+            xf,
+            wl: vec![0.0; STAGE_BLOCK],
+            wr: vec![0.0; STAGE_BLOCK],
+        }
+    }
+}
+
+impl Contender for CansCrossfeed {
+    fn name(&self) -> String {
+        self.label.into()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        for (cl, cr) in l.chunks(STAGE_BLOCK).zip(r.chunks(STAGE_BLOCK)) {
+            let n = cl.len();
+            self.wl[..n].copy_from_slice(cl);
+            self.wr[..n].copy_from_slice(cr);
+            self.xf.process(&mut self.wl[..n], &mut self.wr[..n]);
+            black_box((&mut self.wl, &mut self.wr));
+        }
+    }
+}
+
+/// The whole engine at one block size, steady or always crossfading between two chains.
+struct CansEngine {
+    label: String,
+    engine: Engine,
+    block: usize,
+    /// Settings to alternate between (one entry: steady).
+    settings: Vec<EngineSettings>,
+    toggle_every: usize,
+    since_toggle: usize,
+    heard: usize,
+    wl: Vec<f32>,
+    wr: Vec<f32>,
+}
+
+impl CansEngine {
+    fn new(label: String, block: usize, settings: Vec<EngineSettings>) -> Self {
+        let mut engine = Engine::new(FS);
+        engine.set(settings[0]);
+        engine.reset();
+        Self {
+            label,
+            engine,
+            block,
+            settings,
+            // A new change is taken as soon as the running fade ends, so toggling once per
+            // fade length keeps a crossfade running nearly all the time.
+            toggle_every: crossfade_len(FS),
+            since_toggle: 0,
+            heard: 0,
+            wl: vec![0.0; block],
+            wr: vec![0.0; block],
+        }
+    }
+}
+
+impl Contender for CansEngine {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        for (cl, cr) in l.chunks(self.block).zip(r.chunks(self.block)) {
+            let n = cl.len();
+            self.wl[..n].copy_from_slice(cl);
+            self.wr[..n].copy_from_slice(cr);
+            self.engine.process(&mut self.wl[..n], &mut self.wr[..n]);
+            black_box((&mut self.wl, &mut self.wr));
+            if self.settings.len() > 1 {
+                self.since_toggle += n;
+                if self.since_toggle >= self.toggle_every {
+                    self.since_toggle = 0;
+                    self.heard = (self.heard + 1) % self.settings.len();
+                    self.engine.set(self.settings[self.heard]);
+                }
+            }
+        }
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn table(rounds: usize, seconds: f64) {
+    let frames = (seconds * FS) as usize;
+    let (l, r) = test_signal(frames);
+    let steady = full_chain(CrossfeedSettings::DEFAULT);
+    let other = full_chain(CrossfeedSettings::CHU_MOY);
+    let mut contenders: Vec<Box<dyn Contender>> = vec![
+        Box::new(CopyOnly {
+            wl: vec![0.0; STAGE_BLOCK],
+            wr: vec![0.0; STAGE_BLOCK],
+        }),
+        Box::new(Libbs2b::new()),
+        Box::new(CansCrossfeed::new("cans_xf_core", 0.0, false)),
+        Box::new(CansCrossfeed::new("cans_xf_core_itd", 0.26, false)),
+        Box::new(CansCrossfeed::new("cans_xf_monoflat_itd", 0.26, true)),
+        Box::new(CansEngine::new("chain_steady_b32".into(), 32, vec![steady])),
+        Box::new(CansEngine::new(
+            "chain_steady_b256".into(),
+            256,
+            vec![steady],
+        )),
+        Box::new(CansEngine::new(
+            "chain_steady_b1024".into(),
+            1024,
+            vec![steady],
+        )),
+        Box::new(CansEngine::new(
+            "chain_fading_b32".into(),
+            32,
+            vec![steady, other],
+        )),
+        Box::new(CansEngine::new(
+            "chain_fading_b1024".into(),
+            1024,
+            vec![steady, other],
+        )),
+    ];
+    // Warm-up pass (caches, branch predictors, CPU clocks).
+    for c in contenders.iter_mut() {
+        c.run(&l, &r);
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    for _ in 0..rounds {
+        for (c, t) in contenders.iter_mut().zip(times.iter_mut()) {
+            let t0 = Instant::now();
+            c.run(&l, &r);
+            t.push(t0.elapsed().as_nanos() as f64 / frames as f64);
+        }
+    }
+    let copy_median = median(&mut times[0].clone());
+    for (c, t) in contenders.iter().zip(times.iter_mut()) {
+        let med = median(t);
+        let min = t.iter().copied().fold(f64::INFINITY, f64::min);
+        let (med, min) = if c.name() == "copy" {
+            (med, min)
+        } else {
+            (med - copy_median, min - copy_median)
+        };
+        println!("{} {med:.3} {min:.3}", c.name());
+    }
+    println!("biquads_per_channel {FULL_CHAIN_BIQUADS}");
+}
+
+fn render_fixed(frames: usize) {
+    let block = 512;
+    let (l, r) = test_signal(block * 16);
+    let mut engine = Engine::new(FS);
+    engine.set(full_chain(CrossfeedSettings::DEFAULT));
+    engine.reset();
+    let mut wl = vec![0.0f32; block];
+    let mut wr = vec![0.0f32; block];
+    let mut done = 0;
+    let mut sum = 0.0f64;
+    while done < frames {
+        let n = block.min(frames - done);
+        let at = (done / block % 16) * block;
+        wl[..n].copy_from_slice(&l[at..at + n]);
+        wr[..n].copy_from_slice(&r[at..at + n]);
+        engine.process(&mut wl[..n], &mut wr[..n]);
+        sum += wl[0] as f64 + wr[n - 1] as f64;
+        done += n;
+    }
+    println!("checksum {sum:.6}");
+}
+
+fn gen_wav(path: &str, seconds: f64) -> Result<(), String> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: FS as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).map_err(|e| e.to_string())?;
+    let chunk = FS as usize;
+    let (l, r) = test_signal(chunk * 7);
+    let total = (seconds * FS) as usize;
+    for i in 0..total {
+        // Seven seconds of noise, repeated.
+        let j = i % l.len();
+        w.write_sample(l[j]).map_err(|e| e.to_string())?;
+        w.write_sample(r[j]).map_err(|e| e.to_string())?;
+    }
+    w.finalize().map_err(|e| e.to_string())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str, default: f64| -> f64 {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    match args.first().map(String::as_str) {
+        Some("table") => table(flag("--rounds", 15.0) as usize, flag("--seconds", 2.0)),
+        Some("render-fixed") => {
+            let frames = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(48_000);
+            render_fixed(frames);
+        }
+        Some("gen-wav") if args.len() == 3 => {
+            let seconds: f64 = args[2].parse().unwrap_or(600.0);
+            if let Err(e) = gen_wav(&args[1], seconds) {
+                eprintln!("cans-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+        _ => {
+            eprintln!(
+                "usage: cans-bench table [--rounds R] [--seconds S] | render-fixed FRAMES | \
+                 gen-wav PATH SECONDS"
+            );
+            std::process::exit(2);
+        }
+    }
+}
