@@ -3,14 +3,15 @@
 //! 1. **Interpolation** onto a fixed log-frequency grid ([`analysis_grid`], 1/96 octave,
 //!    20 Hz–20 kHz): linear in log-frequency, end values held outside the measured range.
 //! 2. **Smoothing** ([`smooth`]): a rectangular window in log-frequency, averaged in dB,
-//!    1/6 octave wide in the bass widening to 1/3 octave in the treble. These are AutoEq's
-//!    defaults (jaakkopasanen/AutoEq `constants.py`: `DEFAULT_SMOOTHING_WINDOW_SIZE = 1/6`,
-//!    `DEFAULT_TREBLE_SMOOTHING_WINDOW_SIZE = 1/3`, blended between 100 Hz and 10 kHz), the
-//!    same tool these measurements are published with. Why: 1/6 octave keeps what an ear
-//!    hears as tone colour (cup resonances, bass roll-off, the 2–5 kHz presence region are
-//!    all at least 1/3 octave wide) while removing measurement ripple; above a few kHz a
-//!    headphone's response changes by several dB with each re-seating on the rig or a
-//!    real head, so narrow treble features are not properties of the model and are
+//!    1/6 octave wide up to 100 Hz, widening (linearly in log-frequency) to 1/3 octave at
+//!    10 kHz and above. The widths and corner frequencies are AutoEq's defaults
+//!    (jaakkopasanen/AutoEq `constants.py`: `DEFAULT_SMOOTHING_WINDOW_SIZE = 1/6`,
+//!    `DEFAULT_TREBLE_SMOOTHING_WINDOW_SIZE = 1/3`, treble smoothing between 100 Hz and
+//!    10 kHz), the tool these measurements are published with. Why: 1/6 octave keeps what
+//!    an ear hears as tone colour (cup resonances, bass roll-off, the 2–5 kHz presence
+//!    region are all at least 1/3 octave wide) while removing measurement ripple; above a
+//!    few kHz a headphone's response changes by several dB with each re-seating on the rig
+//!    or a real head, so narrow treble features are not properties of the model and are
 //!    smoothed harder.
 //! 3. **Normalisation** ([`normalise`]): the mean level over 200 Hz–2 kHz is 0 dB. The
 //!    CSVs carry relative SPL with an arbitrary offset; the midrange is where headphones of
@@ -385,9 +386,9 @@ impl<'a> Problem<'a> {
         let mut sum = 0.0;
         let mut max: f64 = 0.0;
         let mut n = 0;
-        for i in 0..self.len() {
-            if (ERROR_BAND_LOW_HZ..=ERROR_BAND_HIGH_HZ).contains(&self.frequency_hz[i]) {
-                let e = model[i] - self.target[i];
+        for ((&f, &m), &t) in self.frequency_hz.iter().zip(model).zip(self.target) {
+            if (ERROR_BAND_LOW_HZ..=ERROR_BAND_HIGH_HZ).contains(&f) {
+                let e = m - t;
                 sum += e * e;
                 max = max.max(e.abs());
                 n += 1;
