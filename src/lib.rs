@@ -92,6 +92,12 @@ impl Plugin for Cans {
         editor::create(self.params.clone())
     }
 
+    fn filter_state(state: &mut PluginState) {
+        for note in state::migrate(state) {
+            nice_warn!("Loading session state: {note:?}");
+        }
+    }
+
     fn activate(
         &mut self,
         audio_io_layout: &AudioIOLayout,

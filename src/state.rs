@@ -18,6 +18,66 @@ pub struct CustomMeasurement {
     pub raw_db: Vec<f64>,
 }
 
+impl CustomMeasurement {
+    /// Same length, at least two points, finite values, strictly increasing positive
+    /// frequencies: what any stored measurement must satisfy before it is used.
+    pub fn is_well_formed(&self) -> bool {
+        self.frequency_hz.len() == self.raw_db.len()
+            && self.frequency_hz.len() >= 2
+            && self.raw_db.iter().all(|v| v.is_finite())
+            && self.frequency_hz.iter().all(|f| f.is_finite() && *f > 0.0)
+            && self.frequency_hz.windows(2).all(|w| w[0] < w[1])
+    }
+}
+
+/// Persisted field keys (must match the `#[persist]` keys in `params.rs`).
+pub const VERSION_KEY: &str = "state_version";
+pub const MEASUREMENT_KEY: &str = "custom_measurement";
+
+/// What `migrate` found, for logging and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MigrationNote {
+    /// No version field: a state from before versioning (treated as version 1).
+    Unversioned,
+    /// Saved by a newer Cans: only the parts this version understands are loaded.
+    FromTheFuture(u32),
+    /// The version field was unreadable.
+    BadVersion,
+    /// The stored measurement was corrupt and was dropped (the correction falls back to none).
+    DroppedMeasurement,
+}
+
+/// Bring a saved state to the current layout before nice-plug applies it. Never fails:
+/// whatever can't be read is left at its default, and each problem is reported.
+pub fn migrate(state: &mut nice_plug::prelude::PluginState) -> Vec<MigrationNote> {
+    let mut notes = Vec::new();
+    match state.fields.get(VERSION_KEY) {
+        None => notes.push(MigrationNote::Unversioned),
+        Some(v) => match serde_json::from_str::<u32>(v) {
+            Ok(v) if v > STATE_VERSION => notes.push(MigrationNote::FromTheFuture(v)),
+            Ok(_) => {}
+            Err(_) => notes.push(MigrationNote::BadVersion),
+        },
+    }
+    // (Version 1 is the first layout: no conversions yet. Add them here, oldest first.)
+    state
+        .fields
+        .insert(VERSION_KEY.to_string(), STATE_VERSION.to_string());
+
+    if let Some(raw) = state.fields.get(MEASUREMENT_KEY) {
+        let ok = match serde_json::from_str::<Option<CustomMeasurement>>(raw) {
+            Ok(None) => true,
+            Ok(Some(m)) => m.is_well_formed(),
+            Err(_) => false,
+        };
+        if !ok {
+            state.fields.remove(MEASUREMENT_KEY);
+            notes.push(MigrationNote::DroppedMeasurement);
+        }
+    }
+    notes
+}
+
 /// The persisted slot for a [`CustomMeasurement`]: a cheap, cloneable handle shared by the
 /// plug-in, its background tasks and the editor. Besides the value it counts *restores*
 /// (values written by the host's state load, not by the plug-in's own "Load
@@ -68,6 +128,67 @@ impl StoredMeasurement {
         match self.inner.value.read() {
             Ok(v) => f(&v),
             Err(e) => f(&e.into_inner()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nice_plug::prelude::PluginState;
+    use std::collections::BTreeMap;
+
+    fn state(fields: &[(&str, &str)]) -> PluginState {
+        PluginState {
+            version: "0.1.0".into(),
+            params: BTreeMap::new(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn current_state_passes_untouched() {
+        let good = serde_json::to_string(&Some(CustomMeasurement {
+            path: "/x.csv".into(),
+            frequency_hz: vec![20.0, 1000.0, 20000.0],
+            raw_db: vec![1.0, 0.0, -3.0],
+        }))
+        .unwrap();
+        let mut s = state(&[(VERSION_KEY, "1"), (MEASUREMENT_KEY, &good)]);
+        assert!(migrate(&mut s).is_empty());
+        assert_eq!(s.fields[MEASUREMENT_KEY], good);
+    }
+
+    #[test]
+    fn unversioned_future_and_garbage_versions_are_reported_and_normalised() {
+        let mut s = state(&[]);
+        assert_eq!(migrate(&mut s), vec![MigrationNote::Unversioned]);
+        assert_eq!(s.fields[VERSION_KEY], STATE_VERSION.to_string());
+        let mut s = state(&[(VERSION_KEY, "99")]);
+        assert_eq!(migrate(&mut s), vec![MigrationNote::FromTheFuture(99)]);
+        let mut s = state(&[(VERSION_KEY, "\"banana\"")]);
+        assert_eq!(migrate(&mut s), vec![MigrationNote::BadVersion]);
+    }
+
+    #[test]
+    fn corrupt_measurements_are_dropped() {
+        for bad in [
+            "{not json",
+            r#"{"path":"a","frequency_hz":[1000,20],"raw_db":[0,0]}"#,
+            r#"{"path":"a","frequency_hz":[20,1000],"raw_db":[0]}"#,
+            r#"{"path":"a","frequency_hz":[20],"raw_db":[0]}"#,
+            r#"{"path":"a","frequency_hz":[-20,1000],"raw_db":[0,1]}"#,
+        ] {
+            let mut s = state(&[(VERSION_KEY, "1"), (MEASUREMENT_KEY, bad)]);
+            assert_eq!(
+                migrate(&mut s),
+                vec![MigrationNote::DroppedMeasurement],
+                "{bad}"
+            );
+            assert!(!s.fields.contains_key(MEASUREMENT_KEY));
         }
     }
 }

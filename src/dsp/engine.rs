@@ -53,6 +53,8 @@ pub struct Engine {
     /// The smoothed continuous settings applied to the active chain.
     glide: LiveParams,
     glide_coeff: f64,
+    /// Output gain: glided like the continuous settings, then ramped per sample.
+    output_glide: f64,
     output: Ramp,
     /// 1 = processed, 0 = dry.
     wet: Ramp,
@@ -76,6 +78,7 @@ impl Engine {
             target: EngineSettings::default(),
             glide: LiveParams::default(),
             glide_coeff,
+            output_glide: 1.0,
             output: Ramp::new(1.0),
             wet: Ramp::new(1.0),
         }
@@ -100,7 +103,8 @@ impl Engine {
         self.fade_left = 0;
         self.glide = self.target.live.sanitized();
         self.chains[self.active].configure(self.target.config, self.glide);
-        self.output.set(self.output_target(), 0);
+        self.output_glide = self.output_target();
+        self.output.set(self.output_glide, 0);
         self.output.snap();
         self.wet.set(if self.target.bypass { 0.0 } else { 1.0 }, 0);
         self.wet.snap();
@@ -157,7 +161,9 @@ impl Engine {
             }
             self.wet.set(wet_target, self.fade_len);
         }
-        self.output.set(self.output_target(), samples);
+        self.output_glide =
+            glide_towards(self.output_glide, self.output_target(), self.glide_coeff);
+        self.output.set(self.output_glide, samples);
 
         if self.fade_left == 0 && *self.chains[self.active].config() != self.target.config {
             let next = 1 - self.active;
@@ -169,16 +175,7 @@ impl Engine {
             let t = self.target.live.sanitized();
             let k = self.glide_coeff;
             let g = &mut self.glide;
-            let glide = |cur: f64, tgt: f64| {
-                let v = cur + k * (tgt - cur);
-                // Land exactly once within a hair of the target, so settled chains stop
-                // redesigning coefficients.
-                if (v - tgt).abs() < 1e-6 * tgt.abs().max(1e-3) {
-                    tgt
-                } else {
-                    v
-                }
-            };
+            let glide = |cur: f64, tgt: f64| glide_towards(cur, tgt, k);
             let next = LiveParams {
                 custom: super::crossfeed::CrossfeedSettings {
                     cutoff_hz: glide(g.custom.cutoff_hz, t.custom.cutoff_hz),
@@ -216,5 +213,16 @@ impl Engine {
             dry[0] + wet_mix * (gain * wet[0] - dry[0]),
             dry[1] + wet_mix * (gain * wet[1] - dry[1]),
         ]
+    }
+}
+
+/// One step of a one-pole glide that lands exactly on the target once within a hair of it,
+/// so settled chains stop redesigning coefficients.
+fn glide_towards(cur: f64, target: f64, k: f64) -> f64 {
+    let v = cur + k * (target - cur);
+    if (v - target).abs() < 1e-6 * target.abs().max(1e-3) {
+        target
+    } else {
+        v
     }
 }

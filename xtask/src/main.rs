@@ -1,8 +1,18 @@
+//! `cargo xtask <command>`: project tasks. Each command lives in its own module; anything
+//! not listed here (`bundle`, `bundle-universal`, `known-packages`) goes to nice-plug's
+//! bundler.
+
 mod fit_models;
+mod install;
+mod test_all;
+mod workspace;
 
 fn main() -> nice_plug_xtask::Result<()> {
-    match std::env::args().nth(1).as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
         Some("fit-models") => fit_models::run(),
+        Some("test") => test_all::main(&args[1..]),
+        Some("install") => install::main(&args[1..]),
         _ => nice_plug_xtask::main(),
     }
 }

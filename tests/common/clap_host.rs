@@ -1,0 +1,653 @@
+//! A small CLAP host for tests, built on `clack-host` (a host written by others): it loads
+//! the *bundled* plug-in (`target/bundled/Cans.clap`, what users install), never the crate
+//! itself.
+//!
+//! ```ignore
+//! let mut plugin = ClapPlugin::load_bundled();
+//! plugin.activate(48_000.0, 512);
+//! let output = plugin.param_id("Output");
+//! plugin.set_param(output, plugin.param_plain_from_text(output, "-6"), 0);
+//! plugin.process(&mut left, &mut right); // in place, up to `max_block` frames
+//! let state = plugin.save_state();
+//! ```
+//!
+//! Everything runs on the calling thread: it is the host's main thread, and the audio
+//! thread while `process` runs (the thread-check extension reports exactly that).
+//! Parameter values are CLAP "plain" values: nice-plug maps each parameter to
+//! `0..=step_count` for stepped ones (enum index, bool 0/1) and `0..=1` (normalized)
+//! otherwise; [`ClapPlugin::value_to_text`] shows the real value with its unit.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::ThreadId;
+
+use clack_extensions::audio_ports::{
+    AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
+};
+use clack_extensions::audio_ports_config::{AudioPortsConfigBuffer, PluginAudioPortsConfig};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
+    ParamInfoFlags, ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+/// The CLAP id the plug-in is published under (never changes: hosts store it in sessions).
+pub const CLAP_ID: &str = "audio.cans.monitor";
+/// Most parameter changes one `process` call can carry.
+pub const MAX_EVENTS: usize = 256;
+
+/// Folder holding the bundled plug-ins: `$CANS_BUNDLE_DIR`, else `<target>/bundled` next to
+/// this test binary (`<target>/debug/deps/<test>`), which follows `CARGO_TARGET_DIR`.
+pub fn bundle_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CANS_BUNDLE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.ancestors()
+        .nth(3)
+        .expect("test binary lives in <target>/<profile>/deps")
+        .join("bundled")
+}
+
+/// Path of the bundled CLAP plug-in; panics with instructions if it was not built.
+pub fn clap_bundle_path() -> PathBuf {
+    let path = bundle_dir().join("Cans.clap");
+    assert!(
+        path.exists(),
+        "{} does not exist: run `cargo xtask test` (it bundles the plug-in first) or \
+         `cargo xtask bundle cans --features assert_process_allocs`",
+        path.display()
+    );
+    path
+}
+
+/// Host callbacks that may come from any thread.
+pub struct HostShared {
+    main_thread: ThreadId,
+    /// True while the plug-in's `process` runs on this thread.
+    processing: AtomicBool,
+    callback_requested: AtomicBool,
+    restart_requested: AtomicBool,
+    flush_requested: AtomicBool,
+    /// Warnings and errors the plug-in logged through the host.
+    log: Mutex<Vec<String>>,
+}
+
+impl SharedHandler<'_> for HostShared {
+    fn request_restart(&self) {
+        self.restart_requested.store(true, Ordering::SeqCst);
+    }
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostLogImpl for HostShared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        eprintln!("[plug-in {severity}] {message}");
+        if !matches!(severity, LogSeverity::Debug | LogSeverity::Info) {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("{severity}: {message}"));
+        }
+    }
+}
+
+impl HostThreadCheckImpl for HostShared {
+    fn is_main_thread(&self) -> bool {
+        !self.processing.load(Ordering::SeqCst) && std::thread::current().id() == self.main_thread
+    }
+    fn is_audio_thread(&self) -> bool {
+        self.processing.load(Ordering::SeqCst)
+    }
+}
+
+impl HostParamsImplShared for HostShared {
+    fn request_flush(&self) {
+        self.flush_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Main-thread host callbacks: nothing to do for a test host but accept them.
+pub struct HostMainThread;
+
+impl MainThreadHandler<'_> for HostMainThread {}
+
+impl HostParamsImplMainThread for HostMainThread {
+    fn rescan(&self, _flags: ParamRescanFlags) {}
+    fn clear(&self, _param_id: ClapId, _flags: ParamClearFlags) {}
+}
+
+impl HostAudioPortsImpl for HostMainThread {
+    fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
+        false
+    }
+    fn rescan(&self, _flags: AudioPortRescanFlags) {}
+}
+
+impl HostStateImpl for HostMainThread {
+    fn mark_dirty(&self) {}
+}
+
+pub struct TestHost;
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = HostShared;
+    type MainThread<'a> = HostMainThread;
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder
+            .register::<HostLog>()
+            .register::<HostThreadCheck>()
+            .register::<HostParams>()
+            .register::<HostState>()
+            .register::<HostAudioPorts>();
+    }
+}
+
+/// One parameter as the host sees it.
+#[derive(Debug, Clone)]
+pub struct ParamInfo {
+    pub id: u32,
+    pub name: String,
+    /// The group ("Slot A", ...); empty at the top level.
+    pub module: String,
+    pub min: f64,
+    pub max: f64,
+    pub default: f64,
+    pub stepped: bool,
+    pub automatable: bool,
+    pub bypass: bool,
+}
+
+/// One audio port as the host sees it.
+#[derive(Debug, Clone)]
+pub struct PortInfo {
+    pub name: String,
+    pub channels: u32,
+    pub main: bool,
+}
+
+/// One audio port configuration the plug-in offers (`audio-ports-config`).
+#[derive(Debug, Clone)]
+pub struct PortConfig {
+    pub id: u32,
+    pub name: String,
+    /// Channels of the main input (0 if none).
+    pub input_channels: u32,
+    /// Channels of the main output (0 if none).
+    pub output_channels: u32,
+}
+
+/// The descriptor fields a host shows in its plug-in browser.
+#[derive(Debug, Clone)]
+pub struct Descriptor {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub features: Vec<String>,
+}
+
+/// Entries stay loaded until the test process exits, as in most DAWs.
+///
+/// Unloading is not safe here: nice-plug's wrapper calls `std::thread::current()` on the
+/// host thread that creates an instance, and Rust's std then registers a pthread-key
+/// destructor inside the plug-in library. If the library is unloaded (last entry dropped,
+/// `dlclose`) while that thread lives on, the thread crashes when it exits (seen as
+/// SIGSEGV in `__nptl_deallocate_tsd` with parallel tests).
+static KEEP_LOADED: Mutex<Vec<PluginEntry>> = Mutex::new(Vec::new());
+
+/// Load a CLAP bundle's entry and keep it loaded for the rest of the process.
+pub fn load_entry(path: &Path) -> PluginEntry {
+    // SAFETY: loading a CLAP bundle runs its code; the bundle is the one we built.
+    let entry = unsafe { PluginEntry::load(path) }.expect("load CLAP entry");
+    KEEP_LOADED.lock().unwrap().push(entry.clone());
+    entry
+}
+
+/// Every descriptor the bundle's factory lists.
+pub fn scan(path: &Path) -> Vec<Descriptor> {
+    let entry = load_entry(path);
+    let factory = entry.get_plugin_factory().expect("CLAP plugin factory");
+    let text = |s: Option<&std::ffi::CStr>| {
+        s.map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    factory
+        .plugin_descriptors()
+        .map(|d| Descriptor {
+            id: text(d.id()),
+            name: text(d.name()),
+            vendor: text(d.vendor()),
+            version: text(d.version()),
+            features: d
+                .features()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect(),
+        })
+        .collect()
+}
+
+/// A loaded instance of the plug-in, with preallocated stereo buffers.
+pub struct ClapPlugin {
+    // Field order is drop order: the processor goes before the instance, the instance
+    // before the entry (also enforced in `Drop`).
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
+    instance: PluginInstance<TestHost>,
+    _entry: PluginEntry,
+    params: PluginParams,
+    state: Option<PluginState>,
+    audio_ports: Option<PluginAudioPorts>,
+    ports_config: Option<PluginAudioPortsConfig>,
+    /// Channels of the main input in the selected configuration (1 or 2).
+    input_channels: usize,
+    input: [Vec<f32>; 2],
+    output: [Vec<f32>; 2],
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    events: EventBuffer,
+    out_events: EventBuffer,
+    steady_time: u64,
+    max_block: usize,
+    sample_rate: f64,
+}
+
+impl ClapPlugin {
+    /// Load the bundled plug-in (see [`clap_bundle_path`]).
+    pub fn load_bundled() -> Self {
+        Self::load(&clap_bundle_path())
+    }
+
+    /// Load the first plug-in of a CLAP bundle and instantiate it (inactive).
+    pub fn load(path: &Path) -> Self {
+        let entry = load_entry(path);
+        let host_info = HostInfo::new(
+            "Cans test host",
+            "Cans",
+            "https://github.com/cans-audio/cans",
+            "0.1.0",
+        )
+        .unwrap();
+        let id = CString::new(CLAP_ID).unwrap();
+        let main_thread = std::thread::current().id();
+        let mut instance = PluginInstance::<TestHost>::new(
+            |_| HostShared {
+                main_thread,
+                processing: AtomicBool::new(false),
+                callback_requested: AtomicBool::new(false),
+                restart_requested: AtomicBool::new(false),
+                flush_requested: AtomicBool::new(false),
+                log: Mutex::new(Vec::new()),
+            },
+            |_| HostMainThread,
+            &entry,
+            &id,
+            &host_info,
+        )
+        .expect("instantiate plug-in");
+        let handle = instance.plugin_handle();
+        let params = handle
+            .get_extension::<PluginParams>()
+            .expect("plug-in implements the params extension");
+        let state = handle.get_extension::<PluginState>();
+        let audio_ports = handle.get_extension::<PluginAudioPorts>();
+        let ports_config = handle.get_extension::<PluginAudioPortsConfig>();
+        Self {
+            processor: None,
+            instance,
+            _entry: entry,
+            params,
+            state,
+            audio_ports,
+            ports_config,
+            input_channels: 2,
+            input: [Vec::new(), Vec::new()],
+            output: [Vec::new(), Vec::new()],
+            input_ports: AudioPorts::with_capacity(2, 1),
+            output_ports: AudioPorts::with_capacity(2, 1),
+            events: EventBuffer::with_capacity(MAX_EVENTS),
+            out_events: EventBuffer::with_capacity(MAX_EVENTS),
+            steady_time: 0,
+            max_block: 0,
+            sample_rate: 0.0,
+        }
+    }
+
+    /// Activate at a sample rate and maximum block size, and start processing.
+    /// Deactivates first if already active.
+    pub fn activate(&mut self, sample_rate: f64, max_block: usize) {
+        self.deactivate();
+        assert!(max_block >= 1);
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block as u32,
+        };
+        let stopped = self
+            .instance
+            .activate(|_, _| (), config)
+            .expect("plug-in activates");
+        self.processor = Some(stopped.start_processing().expect("start processing"));
+        for buf in self.input.iter_mut().chain(self.output.iter_mut()) {
+            *buf = vec![0.0; max_block];
+        }
+        self.max_block = max_block;
+        self.sample_rate = sample_rate;
+        self.steady_time = 0;
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.processor.is_some()
+    }
+
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// Stop processing and deactivate (no-op when inactive).
+    pub fn deactivate(&mut self) {
+        if let Some(started) = self.processor.take() {
+            self.instance.deactivate(started.stop_processing());
+        }
+    }
+
+    /// Queue a parameter change (CLAP plain value) at a sample offset of the next `process`.
+    pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
+        assert!(
+            self.events.len() < MAX_EVENTS as u32,
+            "too many queued events"
+        );
+        let event = ParamValueEvent::new(offset, ClapId::new(id), Pckn::match_all(), value);
+        self.events.push(&event);
+    }
+
+    /// Process one block in place. Queued parameter changes are delivered with it.
+    /// `left` and `right` must have the same length, at most the activated `max_block`
+    /// (zero frames is allowed). With a mono input configuration selected, only `left`
+    /// is passed in; both are written.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
+        let n = left.len();
+        assert_eq!(n, right.len(), "channels of different lengths");
+        assert!(
+            n <= self.max_block,
+            "block of {n} > max block {}",
+            self.max_block
+        );
+        let processor = self
+            .processor
+            .as_mut()
+            .expect("activate() before process()");
+        self.input[0][..n].copy_from_slice(left);
+        self.input[1][..n].copy_from_slice(right);
+        self.events.sort();
+
+        let input_channels = self.input_channels;
+        let [in_l, in_r] = &mut self.input;
+        let inputs = self.input_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                [&mut in_l[..n], &mut in_r[..n]]
+                    .into_iter()
+                    .take(input_channels)
+                    .map(InputChannel::variable),
+            ),
+        }]);
+        let [out_l, out_r] = &mut self.output;
+        let mut outputs = self.output_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                [&mut out_l[..n], &mut out_r[..n]].into_iter(),
+            ),
+        }]);
+
+        let shared = processor.access_shared_handler(|s| s as *const HostShared);
+        // SAFETY: the shared handler lives as long as the plug-in instance, which outlives
+        // this call.
+        let shared = unsafe { &*shared };
+        self.out_events.clear();
+        shared.processing.store(true, Ordering::SeqCst);
+        let status = processor.process(
+            &inputs,
+            &mut outputs,
+            &self.events.as_input(),
+            &mut self.out_events.as_output(),
+            Some(self.steady_time),
+            None,
+        );
+        shared.processing.store(false, Ordering::SeqCst);
+        let status = status.expect("plug-in process() succeeds");
+
+        self.events.clear();
+        self.steady_time += n as u64;
+        left.copy_from_slice(&self.output[0][..n]);
+        right.copy_from_slice(&self.output[1][..n]);
+        self.main_thread_idle();
+        status
+    }
+
+    /// Process a whole signal in place, cut into consecutive blocks of the given sizes
+    /// (cycled). Queued parameter changes go with the first block.
+    pub fn process_in_blocks(&mut self, left: &mut [f32], right: &mut [f32], sizes: &[usize]) {
+        assert!(!sizes.is_empty() && sizes.iter().all(|&s| s >= 1));
+        let mut start = 0;
+        for &size in sizes.iter().cycle() {
+            if start >= left.len() {
+                break;
+            }
+            let end = (start + size).min(left.len());
+            self.process(&mut left[start..end], &mut right[start..end]);
+            start = end;
+        }
+    }
+
+    /// Serve main-thread callbacks the plug-in asked for (as a host's idle loop would).
+    pub fn main_thread_idle(&mut self) {
+        let shared = self
+            .instance
+            .access_shared_handler(|s| s as *const HostShared);
+        // SAFETY: as in `process`.
+        let shared = unsafe { &*shared };
+        if shared.callback_requested.swap(false, Ordering::SeqCst) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
+    /// Apply queued parameter changes without processing audio (`clap_plugin_params.flush`).
+    pub fn flush_params(&mut self) {
+        self.events.sort();
+        self.out_events.clear();
+        match self.processor.as_mut() {
+            Some(processor) => {
+                let mut handle = processor.plugin_handle();
+                self.params.flush_active(
+                    &mut handle,
+                    &self.events.as_input(),
+                    &mut self.out_events.as_output(),
+                );
+            }
+            None => {
+                let mut handle = self
+                    .instance
+                    .inactive_plugin_handle()
+                    .expect("inactive plug-in handle");
+                self.params.flush(
+                    &mut handle,
+                    &self.events.as_input(),
+                    &mut self.out_events.as_output(),
+                );
+            }
+        }
+        self.events.clear();
+        self.main_thread_idle();
+    }
+
+    /// All parameters, in the plug-in's order.
+    pub fn param_info(&mut self) -> Vec<ParamInfo> {
+        let handle = self.instance.plugin_handle();
+        let count = self.params.count(&handle);
+        let mut buffer = ParamInfoBuffer::new();
+        (0..count)
+            .map(|i| {
+                let info = self
+                    .params
+                    .get_info(&handle, i, &mut buffer)
+                    .expect("param info");
+                ParamInfo {
+                    id: info.id.get(),
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    module: String::from_utf8_lossy(info.module).into_owned(),
+                    min: info.min_value,
+                    max: info.max_value,
+                    default: info.default_value,
+                    stepped: info.flags.contains(ParamInfoFlags::IS_STEPPED),
+                    automatable: info.flags.contains(ParamInfoFlags::IS_AUTOMATABLE),
+                    bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
+                }
+            })
+            .collect()
+    }
+
+    /// The CLAP id of the parameter with this display name; panics if there is none.
+    pub fn param_id(&mut self, name: &str) -> u32 {
+        self.param_info()
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no parameter named {name:?}"))
+            .id
+    }
+
+    /// Current plain value of a parameter.
+    pub fn get_param(&mut self, id: u32) -> f64 {
+        let handle = self.instance.plugin_handle();
+        self.params
+            .get_value(&handle, ClapId::new(id))
+            .expect("param value")
+    }
+
+    /// The plug-in's display text for a plain value (with unit), e.g. "700 Hz".
+    pub fn value_to_text(&mut self, id: u32, value: f64) -> String {
+        let handle = self.instance.plugin_handle();
+        let mut buffer = [0u8; 256];
+        let text = self
+            .params
+            .value_to_text(&handle, ClapId::new(id), value, &mut buffer)
+            .expect("value_to_text");
+        String::from_utf8_lossy(text).into_owned()
+    }
+
+    /// The plain value the plug-in parses from a display text, e.g. "-6 dB".
+    pub fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let handle = self.instance.plugin_handle();
+        let text = CString::new(text).ok()?;
+        self.params.text_to_value(&handle, ClapId::new(id), &text)
+    }
+
+    /// Audio ports of one direction.
+    pub fn audio_ports(&mut self, inputs: bool) -> Vec<PortInfo> {
+        let ports = self
+            .audio_ports
+            .expect("plug-in implements the audio-ports extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortInfoBuffer::new();
+        (0..ports.count(&handle, inputs))
+            .map(|i| {
+                let info = ports
+                    .get(&handle, i, inputs, &mut buffer)
+                    .expect("audio port info");
+                PortInfo {
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    channels: info.channel_count,
+                    main: info
+                        .flags
+                        .contains(clack_extensions::audio_ports::AudioPortFlags::IS_MAIN),
+                }
+            })
+            .collect()
+    }
+
+    /// The audio port configurations the plug-in offers.
+    pub fn port_configs(&mut self) -> Vec<PortConfig> {
+        let configs = self
+            .ports_config
+            .expect("plug-in implements the audio-ports-config extension");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = AudioPortsConfigBuffer::new();
+        (0..configs.count(&handle))
+            .map(|i| {
+                let c = configs
+                    .get(&handle, i, &mut buffer)
+                    .expect("audio ports config");
+                PortConfig {
+                    id: c.id.get(),
+                    name: String::from_utf8_lossy(c.name).into_owned(),
+                    input_channels: c.main_input.map_or(0, |p| p.channel_count),
+                    output_channels: c.main_output.map_or(0, |p| p.channel_count),
+                }
+            })
+            .collect()
+    }
+
+    /// Select an audio port configuration (deactivates the plug-in first, as CLAP
+    /// requires); `process` then passes as many input channels as its main input has.
+    pub fn select_port_config(&mut self, id: u32) {
+        self.deactivate();
+        let configs = self
+            .ports_config
+            .expect("plug-in implements the audio-ports-config extension");
+        let handle = self.instance.plugin_handle();
+        configs
+            .select(&handle, ClapId::new(id))
+            .expect("plug-in accepts the configuration");
+        let channels = self.audio_ports(true).first().map_or(0, |p| p.channels);
+        assert!(
+            (1..=2).contains(&channels),
+            "main input has {channels} channels"
+        );
+        self.input_channels = channels as usize;
+    }
+
+    /// The plug-in's state as a host would store it in a session.
+    pub fn save_state(&mut self) -> Vec<u8> {
+        let state = self.state.expect("plug-in implements the state extension");
+        let handle = self.instance.plugin_handle();
+        let mut bytes = Vec::new();
+        state.save(&handle, &mut bytes).expect("state save");
+        bytes
+    }
+
+    /// Restore a state saved by [`save_state`](Self::save_state).
+    pub fn load_state(&mut self, bytes: &[u8]) {
+        let state = self.state.expect("plug-in implements the state extension");
+        let handle = self.instance.plugin_handle();
+        state
+            .load(&handle, &mut std::io::Cursor::new(bytes))
+            .expect("state load");
+        self.main_thread_idle();
+    }
+
+    /// Warnings and errors the plug-in logged through the host so far.
+    pub fn logged_problems(&self) -> Vec<String> {
+        self.instance
+            .access_shared_handler(|s| s.log.lock().unwrap().clone())
+    }
+}
+
+impl Drop for ClapPlugin {
+    fn drop(&mut self) {
+        self.deactivate();
+    }
+}

@@ -1,0 +1,76 @@
+//! Level match measured with a real loudness meter (the `ebur128` crate, BS.1770 / EBU R128):
+//! pink noise through every model and crossfeed preset stays within ±0.5 LU of bypass.
+
+#[path = "util/engine.rs"]
+mod engine;
+#[path = "util/signal.rs"]
+mod signal;
+
+use cans::params::Phones;
+use engine::{ALL_MODELS, ALL_PRESETS, run, settings};
+use signal::{lufs, pink};
+
+const FS: f64 = 48_000.0;
+const TOLERANCE_LU: f64 = 0.5;
+
+/// (mono pink, decorrelated stereo pink), 10 s each at -20 dBFS RMS.
+fn noises() -> [(&'static str, Vec<f32>, Vec<f32>); 2] {
+    let n = 1 << 19;
+    let a = pink(n, FS, 0.1, 7);
+    let b = pink(n, FS, 0.1, 8);
+    [("mono", a.clone(), a.clone()), ("stereo", a, b)]
+}
+
+#[test]
+fn every_model_and_preset_is_within_half_a_lu_of_bypass() {
+    let mut worst: (f64, String) = (0.0, String::new());
+    for (kind, l, r) in noises() {
+        let reference = lufs(&l, &r, FS as u32);
+        for model in ALL_MODELS {
+            for preset in ALL_PRESETS {
+                for phones in [Phones::Generic, Phones::AkgK702] {
+                    let mut e = engine::engine(FS, settings(model, preset, phones));
+                    let (ol, or) = run(&mut e, &l, &r, 512);
+                    let delta = lufs(&ol, &or, FS as u32) - reference;
+                    let label =
+                        format!("{kind} {model:?} {preset:?} on {phones:?}: {delta:+.3} LU");
+                    if delta.abs() > worst.0 {
+                        worst = (delta.abs(), label.clone());
+                    }
+                    assert!(delta.abs() <= TOLERANCE_LU, "{label}");
+                }
+            }
+        }
+    }
+    println!("worst level-match error: {}", worst.1);
+}
+
+#[test]
+fn compensation_removes_a_known_treble_boost() {
+    // A +6 dB high shelf at 2 kHz raises pink-noise loudness by several LU; the level
+    // match must take it back out (and only when it is on).
+    use cans::dsp::biquad::{Section, SectionKind};
+    use cans::dsp::cascade::SectionList;
+    let (_, l, r) = noises().into_iter().nth(1).unwrap();
+    let reference = lufs(&l, &r, FS as u32);
+    let mut measured = [0.0; 2];
+    for (i, level_match) in [false, true].into_iter().enumerate() {
+        let mut s = settings(
+            cans::params::Model::Neutral,
+            cans::params::CrossfeedPreset::Off,
+            Phones::Generic,
+        );
+        s.config.voicing =
+            SectionList::from_slice(&[Section::new(SectionKind::HighShelf, 2000.0, 0.7, 6.0)]);
+        s.config.level_match = level_match;
+        let mut e = engine::engine(FS, s);
+        let (ol, or) = run(&mut e, &l, &r, 512);
+        measured[i] = lufs(&ol, &or, FS as u32) - reference;
+    }
+    println!(
+        "+6 dB shelf: {:+.2} LU uncompensated, {:+.2} LU level-matched",
+        measured[0], measured[1]
+    );
+    assert!(measured[0] > 3.0, "{}", measured[0]);
+    assert!(measured[1].abs() <= TOLERANCE_LU, "{}", measured[1]);
+}

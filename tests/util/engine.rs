@@ -1,0 +1,62 @@
+//! Building engine settings for tests without a host.
+#![allow(dead_code)]
+
+use cans::dsp::cascade::SectionList;
+use cans::dsp::chain::{ChainConfig, LiveParams};
+use cans::dsp::engine::{Engine, EngineSettings};
+use cans::params::{CrossfeedPreset, Model, Phones};
+use cans::settings::{crossfeed_mode, model_voicing, phones_voicing};
+
+pub const ALL_MODELS: [Model; 8] = [
+    Model::Neutral,
+    Model::OpenBack,
+    Model::ClosedBack,
+    Model::SonyMdr7506,
+    Model::KrkKns8400,
+    Model::AustrianAudioHiX55,
+    Model::BeyerdynamicDt1990Pro,
+    Model::AkgK702,
+];
+
+pub const ALL_PRESETS: [CrossfeedPreset; 4] = [
+    CrossfeedPreset::Off,
+    CrossfeedPreset::Default,
+    CrossfeedPreset::ChuMoy,
+    CrossfeedPreset::JanMeier,
+];
+
+pub fn settings(model: Model, preset: CrossfeedPreset, phones: Phones) -> EngineSettings {
+    let v = model_voicing(model);
+    EngineSettings {
+        config: ChainConfig {
+            correction: phones_voicing(phones)
+                .map(|p| SectionList::from_slice(p.sections).inverse())
+                .unwrap_or(SectionList::EMPTY),
+            voicing: SectionList::from_slice(v.sections),
+            class_width: v.class.width_factor(),
+            crossfeed: crossfeed_mode(preset),
+            ..ChainConfig::default()
+        },
+        live: LiveParams::default(),
+        output_gain: 1.0,
+        bypass: false,
+    }
+}
+
+/// An engine settled on `s` (no fades pending).
+pub fn engine(fs: f64, s: EngineSettings) -> Engine {
+    let mut e = Engine::new(fs);
+    e.set(s);
+    e.reset();
+    e
+}
+
+/// Run a stereo signal through the engine in blocks of `block`.
+pub fn run(e: &mut Engine, left: &[f32], right: &[f32], block: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut l = left.to_vec();
+    let mut r = right.to_vec();
+    for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+        e.process(cl, cr);
+    }
+    (l, r)
+}
