@@ -180,6 +180,24 @@ impl Coeffs {
         complex_div(num, den)
     }
 
+    /// |H|^2 from cos ω and cos 2ω: the expansion of |b0 + b1 z^-1 + b2 z^-2|^2 on the unit
+    /// circle (and likewise the denominator). Equal to [`Self::power`] without trigonometry,
+    /// for evaluating many sections on a fixed frequency grid.
+    #[inline]
+    pub fn power_from_cos(&self, cos1: f64, cos2: f64) -> f64 {
+        let num = self.b0 * self.b0
+            + self.b1 * self.b1
+            + self.b2 * self.b2
+            + 2.0 * self.b1 * (self.b0 + self.b2) * cos1
+            + 2.0 * self.b0 * self.b2 * cos2;
+        let den = 1.0
+            + self.a1 * self.a1
+            + self.a2 * self.a2
+            + 2.0 * self.a1 * (1.0 + self.a2) * cos1
+            + 2.0 * self.a2 * cos2;
+        num / den
+    }
+
     /// Power gain |H|^2 at `freq_hz`.
     pub fn power(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         let (re, im) = self.response(freq_hz, sample_rate);

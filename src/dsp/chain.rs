@@ -1,7 +1,8 @@
 //! One complete monitoring chain: monitor → correction → voicing → crossfeed → width →
 //! level match. The engine runs one (steady) or two (crossfading) of these.
 
-use super::cascade::{Cascade, SectionList};
+use super::biquad::Coeffs;
+use super::cascade::{Cascade, MAX_CASCADE, SectionList};
 use super::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::fade::Ramp;
 use super::loudness::{self, GRID_LEN};
@@ -89,8 +90,10 @@ pub struct Chain {
     level: Ramp,
     /// K-weights of the loudness grid (fixed).
     weights: [f64; GRID_LEN],
-    /// |EQ|^2 of correction + voicing at each grid point (set by `configure`).
+    /// |EQ|^2 of correction + voicing averaged over each grid band (set by `configure`).
     eq_power: [f64; GRID_LEN],
+    /// The fine loudness grid's (cos ω, cos 2ω) at this sample rate (fixed).
+    fine_cos: [Option<(f64, f64)>; loudness::FINE_LEN],
 }
 
 impl Chain {
@@ -105,8 +108,9 @@ impl Chain {
             crossfeed: Crossfeed::new(max_delay),
             width: Ramp::new(1.0),
             level: Ramp::new(1.0),
-            weights: loudness::k_weights(),
+            weights: loudness::k_weights(sample_rate),
             eq_power: [1.0; GRID_LEN],
+            fine_cos: loudness::fine_cos(sample_rate),
         };
         chain.configure(ChainConfig::default(), LiveParams::default());
         chain
@@ -125,15 +129,18 @@ impl Chain {
         self.config = config;
         self.cascade
             .configure(&[&config.correction, &config.voicing], self.sample_rate);
-        for i in 0..GRID_LEN {
-            let f = loudness::grid_hz(i);
-            self.eq_power[i] = if f < 0.5 * self.sample_rate {
-                config.correction.power(f, self.sample_rate)
-                    * config.voicing.power(f, self.sample_rate)
-            } else {
-                1.0
-            };
+        let mut coeffs = [Coeffs::IDENTITY; MAX_CASCADE];
+        let sections = config
+            .correction
+            .as_slice()
+            .iter()
+            .chain(config.voicing.as_slice());
+        let mut n = 0;
+        for (slot, section) in coeffs.iter_mut().zip(sections) {
+            *slot = section.coeffs(self.sample_rate);
+            n += 1;
         }
+        self.eq_power = loudness::band_power(&coeffs[..n], &self.fine_cos);
         self.reset();
         self.set_live(live, 0);
     }

@@ -315,20 +315,6 @@ struct Problem<'a> {
     frequency_hz: &'a [f64],
 }
 
-/// |H|² of a biquad from cos ω and cos 2ω: the expansion of |b0 + b1 z⁻¹ + b2 z⁻²|² on
-/// the unit circle (and likewise the denominator). Equal to [`Coeffs::power`] (tested),
-/// without the trigonometry per call.
-fn power_from_cos(c: &Coeffs, cos1: f64, cos2: f64) -> f64 {
-    let num = c.b0 * c.b0
-        + c.b1 * c.b1
-        + c.b2 * c.b2
-        + 2.0 * c.b1 * (c.b0 + c.b2) * cos1
-        + 2.0 * c.b0 * c.b2 * cos2;
-    let den =
-        1.0 + c.a1 * c.a1 + c.a2 * c.a2 + 2.0 * c.a1 * (1.0 + c.a2) * cos1 + 2.0 * c.a2 * cos2;
-    num / den
-}
-
 impl<'a> Problem<'a> {
     fn new(delta: &'a Delta) -> Self {
         let omega = |f: f64| 2.0 * std::f64::consts::PI * f / FIT_SAMPLE_RATE;
@@ -366,7 +352,7 @@ impl<'a> Problem<'a> {
     fn curve(&self, p: &Param, out: &mut [f64]) {
         let c = p.section().coeffs(FIT_SAMPLE_RATE);
         for ((o, &c1), &c2) in out.iter_mut().zip(&self.cos1).zip(&self.cos2) {
-            *o = 10.0 * power_from_cos(&c, c1, c2).max(1e-30).log10();
+            *o = 10.0 * c.power_from_cos(c1, c2).max(1e-30).log10();
         }
     }
 
@@ -699,7 +685,7 @@ mod tests {
             let c = Section::new(kind, 1234.0, 1.3, 7.5).coeffs(FIT_SAMPLE_RATE);
             for f in [20.0, 100.0, 1000.0, 1234.0, 5000.0, 15000.0, 20000.0] {
                 let w = 2.0 * std::f64::consts::PI * f / FIT_SAMPLE_RATE;
-                let a = power_from_cos(&c, w.cos(), (2.0 * w).cos());
+                let a = c.power_from_cos(w.cos(), (2.0 * w).cos());
                 let b = c.power(f, FIT_SAMPLE_RATE);
                 worst = worst.max((10.0 * a.log10() - 10.0 * b.log10()).abs());
             }
