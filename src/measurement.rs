@@ -130,10 +130,10 @@ impl MeasurementShared {
 
     /// Fit (or reuse the cached fit of) a measurement.
     fn fit(&self, m: &Measurement) -> FitResult {
-        if let Some((cached, fit)) = lock(&self.cache).as_ref() {
-            if cached == m {
-                return fit.clone();
-            }
+        if let Some((cached, fit)) = lock(&self.cache).as_ref()
+            && cached == m
+        {
+            return fit.clone();
         }
         let fit = fit_measurement(m);
         *lock(&self.cache) = Some((m.clone(), fit.clone()));
@@ -321,11 +321,11 @@ impl AudioSync {
         stored: &StoredMeasurement,
         correction: &mut SectionList,
     ) -> bool {
-        if shared.handoff.sequence() != self.seen_sequence {
-            if let Some((seq, list)) = shared.handoff.read() {
-                self.seen_sequence = seq;
-                *correction = list;
-            }
+        if shared.handoff.sequence() != self.seen_sequence
+            && let Some((seq, list)) = shared.handoff.read()
+        {
+            self.seen_sequence = seq;
+            *correction = list;
         }
         let restores = stored.restore_count();
         let restored = restores != self.seen_restores;

@@ -149,3 +149,40 @@ fn fitting_is_deterministic() {
     let b = fit::fit(&d, MAX_FIT_SECTIONS);
     assert_eq!(a, b);
 }
+
+/// Above the audible band every voicing returns to flat: the deltas are tapered to 0 dB
+/// between 16 and 20 kHz (`fit::treble_taper`), and the fit follows the taper, so no
+/// shelf carries a treble lift on to Nyquist (which would voice 96 kHz sessions
+/// differently from 48 kHz ones and skew the loudness match).
+#[test]
+fn voicings_return_to_flat_above_the_audible_band() {
+    /// Largest |gain| allowed at and above 20 kHz, dB.
+    const MAX_ABOVE_BAND_DB: f64 = 2.0;
+    let mut all: Vec<&Voicing> = voicings().to_vec();
+    all.push(&classes::OPEN_BACK);
+    all.push(&classes::CLOSED_BACK);
+    let points: [(f64, f64); 5] = [
+        (48_000.0, 20_000.0),
+        (48_000.0, 22_000.0),
+        (48_000.0, 23_500.0),
+        (96_000.0, 30_000.0),
+        (96_000.0, 40_000.0),
+    ];
+    let mut worst: f64 = 0.0;
+    for v in all {
+        let list = SectionList::from_slice(v.sections);
+        let mut line = format!("{:<36}", v.name);
+        for (fs, f) in points {
+            let db = list.magnitude_db(f, fs);
+            line += &format!("  {:>4.1}k@{:>2.0}k {db:+6.2}", f / 1000.0, fs / 1000.0);
+            assert!(
+                db.abs() <= MAX_ABOVE_BAND_DB,
+                "{}: {db:+.2} dB at {f} Hz ({fs} Hz)",
+                v.name
+            );
+            worst = worst.max(db.abs());
+        }
+        println!("{line}");
+    }
+    println!("worst |gain| above 20 kHz: {worst:.2} dB");
+}

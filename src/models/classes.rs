@@ -53,43 +53,43 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Open-back: the fitted mean delta of the class members.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.139 dB, max 0.468 dB at 48 kHz
-/// (RMS 0.148 dB, max 0.472 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.165 dB, max 0.550 dB at 48 kHz
+/// (RMS 0.206 dB, max 0.746 dB at 44.1 kHz).
 pub const OPEN_BACK: Voicing = Voicing {
     name: "Open-back",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 54.15456526396886, 0.4140374936868042, -8.947891280313074),
-        Section::new(SectionKind::Peaking, 211.0263073349302, 0.830205937535531, 3.1312043252675212),
-        Section::new(SectionKind::Peaking, 784.2401463080745, 1.273532539266035, -1.896585964972827),
-        Section::new(SectionKind::Peaking, 2528.892010380279, 1.9757858073913501, 2.5948233113247103),
-        Section::new(SectionKind::Peaking, 4407.757001740112, 1.238397322696222, -6.075641496106088),
-        Section::new(SectionKind::Peaking, 5296.1834854489425, 3.2960450294764034, 4.734767376582391),
-        Section::new(SectionKind::Peaking, 7840.343681280682, 2.003790685269113, 6.836515390837705),
-        Section::new(SectionKind::Peaking, 9453.229435722475, 2.5007497815990387, -5.387470125972586),
-        Section::new(SectionKind::HighShelf, 13994.414048735198, 0.7529660995487789, 7.840303190694075),
+        Section::new(SectionKind::LowShelf, 54.540022736390526, 0.396067818924495, -9.228077674073335),
+        Section::new(SectionKind::Peaking, 207.29171442136973, 0.7689786558607985, 3.266128312226527),
+        Section::new(SectionKind::Peaking, 784.4105101755899, 1.1890609772148488, -1.9494502175147856),
+        Section::new(SectionKind::Peaking, 2479.8131803626575, 2.4284927956584594, 1.9343139728079752),
+        Section::new(SectionKind::Peaking, 4144.035168187562, 1.6949953242855642, -5.162017919758071),
+        Section::new(SectionKind::Peaking, 5274.123566915245, 5.564512473206111, 2.369991645501826),
+        Section::new(SectionKind::Peaking, 8338.100300049771, 1.4066397921923297, 7.150742156019189),
+        Section::new(SectionKind::Peaking, 9518.214353257721, 2.55691715959574, -8.234630355213381),
+        Section::new(SectionKind::Peaking, 16156.125603790471, 1.64836660208512, 6.288005342115687),
     ],
-    fit_rms_db: 0.1391077042550675,
-    fit_max_db: 0.46821635106160286,
+    fit_rms_db: 0.16454310381879136,
+    fit_max_db: 0.5500377584748644,
 };
 
 /// Closed-back: the fitted mean delta of the class members.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.222 dB, max 0.730 dB at 48 kHz
-/// (RMS 0.263 dB, max 0.769 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.177 dB, max 0.439 dB at 48 kHz
+/// (RMS 0.198 dB, max 0.596 dB at 44.1 kHz).
 pub const CLOSED_BACK: Voicing = Voicing {
     name: "Closed-back",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 30.273538427475597, 0.20313846475788658, -4.366056349328524),
-        Section::new(SectionKind::Peaking, 142.90463297282128, 0.9547970877137955, 5.464496716221772),
-        Section::new(SectionKind::Peaking, 466.97432693514736, 1.434524248178232, -2.424966712499385),
-        Section::new(SectionKind::Peaking, 1277.5876737316153, 2.4520623060771207, 1.157064970856892),
-        Section::new(SectionKind::Peaking, 2193.5964332379017, 2.4878803211811356, -2.3603882390158577),
-        Section::new(SectionKind::Peaking, 5260.971254412542, 2.771627849988221, -1.7188592265049671),
-        Section::new(SectionKind::Peaking, 8381.716378300462, 3.165427072570056, -2.3433745490963487),
-        Section::new(SectionKind::HighShelf, 9301.468093884117, 0.3062251414718678, 7.8924585051801674),
-        Section::new(SectionKind::Peaking, 14776.598896060497, 1.1774381510322902, -7.850270944107936),
+        Section::new(SectionKind::Peaking, 71.49970549080628, 3.110672799757151, -1.3424581832918792),
+        Section::new(SectionKind::Peaking, 147.183222879082, 0.668959283364998, 6.769450336015224),
+        Section::new(SectionKind::LowShelf, 629.6504165743995, 1.1732237575945141, -2.493870265030455),
+        Section::new(SectionKind::HighShelf, 1131.0692821691393, 1.1349182656503654, 3.260059608793065),
+        Section::new(SectionKind::Peaking, 2085.634880931792, 1.2194879827207377, -4.89888408495501),
+        Section::new(SectionKind::Peaking, 5183.589226291035, 2.3581274758082764, -1.9032937592577692),
+        Section::new(SectionKind::Peaking, 8398.678538446824, 3.225820917489712, -2.2537520479419735),
+        Section::new(SectionKind::Peaking, 14583.178351377008, 1.4129177524164565, -6.296805643620487),
+        Section::new(SectionKind::HighShelf, 19069.379359997125, 1.1490048213209085, -2.8429649419296634),
     ],
-    fit_rms_db: 0.22206412676416734,
-    fit_max_db: 0.7299356286684046,
+    fit_rms_db: 0.17746111594165484,
+    fit_max_db: 0.43931250429934954,
 };

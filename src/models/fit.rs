@@ -3,21 +3,25 @@
 //! 1. **Interpolation** onto a fixed log-frequency grid ([`analysis_grid`], 1/96 octave,
 //!    20 Hz–20 kHz): linear in log-frequency, end values held outside the measured range.
 //! 2. **Smoothing** ([`smooth`]): a rectangular window in log-frequency, averaged in dB,
-//!    1/6 octave wide in the bass widening to 1/3 octave in the treble. These are AutoEq's
-//!    defaults (jaakkopasanen/AutoEq `constants.py`: `DEFAULT_SMOOTHING_WINDOW_SIZE = 1/6`,
-//!    `DEFAULT_TREBLE_SMOOTHING_WINDOW_SIZE = 1/3`, blended between 100 Hz and 10 kHz), the
-//!    same tool these measurements are published with. Why: 1/6 octave keeps what an ear
-//!    hears as tone colour (cup resonances, bass roll-off, the 2–5 kHz presence region are
-//!    all at least 1/3 octave wide) while removing measurement ripple; above a few kHz a
-//!    headphone's response changes by several dB with each re-seating on the rig or a
-//!    real head, so narrow treble features are not properties of the model and are
+//!    1/6 octave wide up to 100 Hz, widening (linearly in log-frequency) to 1/3 octave at
+//!    10 kHz and above. The widths and corner frequencies are AutoEq's defaults
+//!    (jaakkopasanen/AutoEq `constants.py`: `DEFAULT_SMOOTHING_WINDOW_SIZE = 1/6`,
+//!    `DEFAULT_TREBLE_SMOOTHING_WINDOW_SIZE = 1/3`, treble smoothing between 100 Hz and
+//!    10 kHz), the tool these measurements are published with. Why: 1/6 octave keeps what
+//!    an ear hears as tone colour (cup resonances, bass roll-off, the 2–5 kHz presence
+//!    region are all at least 1/3 octave wide) while removing measurement ripple; above a
+//!    few kHz a headphone's response changes by several dB with each re-seating on the rig
+//!    or a real head, so narrow treble features are not properties of the model and are
 //!    smoothed harder.
 //! 3. **Normalisation** ([`normalise`]): the mean level over 200 Hz–2 kHz is 0 dB. The
 //!    CSVs carry relative SPL with an arbitrary offset; the midrange is where headphones of
 //!    every class agree best with the target and where the loudness of music is carried,
 //!    so aligning there makes deltas show colouration (bass, treble) rather than offset.
 //! 4. **Delta** ([`delta`]): headphone − its rig's target, both treated as above, on the
-//!    fit grid (every second analysis point: 1/48 octave, 479 points).
+//!    fit grid (every second analysis point: 1/48 octave, 479 points), then tapered to
+//!    0 dB above the error band ([`treble_taper`]: unchanged to 16 kHz, a raised cosine
+//!    in log-frequency down to 0 dB at 20 kHz), so every voicing returns to flat at the
+//!    top of the audible band instead of following the rig's treble lift to Nyquist.
 //! 5. **Fit** ([`fit`]): at most [`MAX_FIT_SECTIONS`] peaking/shelf sections, greedy
 //!    initialisation at the largest remaining error followed by joint Levenberg–Marquardt
 //!    refinement of every section (bounded: 20 Hz–20 kHz, Q 0.2–10, ±15 dB). Only
@@ -53,13 +57,32 @@ pub const TREBLE_BLEND_END_HZ: f64 = 10_000.0;
 pub const NORMALISE_LOW_HZ: f64 = 200.0;
 pub const NORMALISE_HIGH_HZ: f64 = 2_000.0;
 
-/// Band over which fit errors are measured and the fit is fully weighted. Above 16 kHz
-/// the rigs' couplers are unreliable (oratory1990 publishes curves only to ~16–20 kHz with
-/// a caveat) and little programme energy or hearing remains, so the fit only follows that
-/// region loosely ([`ABOVE_BAND_WEIGHT`]) to keep the sections from running away there.
+/// Band over which fit errors are measured. Above 16 kHz the rigs' couplers are
+/// unreliable (oratory1990 publishes curves only to ~16–20 kHz, with the caveat that
+/// above ~10 kHz results depend on ear-canal geometry and seating on the rig) and little
+/// programme energy or hearing remains.
 pub const ERROR_BAND_LOW_HZ: f64 = 20.0;
 pub const ERROR_BAND_HIGH_HZ: f64 = 16_000.0;
-pub const ABOVE_BAND_WEIGHT: f64 = 0.25;
+
+/// Treble taper of every delta ([`treble_taper`]): unchanged up to
+/// [`ERROR_BAND_HIGH_HZ`], faded as a raised cosine in log-frequency to 0 dB at
+/// `TAPER_END_HZ`, 0 dB above. Why:
+/// - reliability: above 16 kHz the rig data are not a property of the headphone (see the
+///   error band above); the Harman target falls steeply there, so the untapered deltas
+///   read as +6…+11 dB treble lifts (KNS 8400 +11 dB at 20 kHz) that the fitted high
+///   shelves then carry on to Nyquist;
+/// - consistency across sample rates: a shelf that keeps boosting above 20 kHz voices a
+///   96 kHz session differently from a 48 kHz one (up to 48 kHz of extra boost);
+/// - loudness match: the K-weighted pink-noise level match integrates up to Nyquist, so
+///   an inaudible ultrasonic boost moved the matched level by up to 1.3 LU at 96 kHz.
+///
+/// 20 kHz is the conventional upper limit of hearing and the top of the fit grid
+/// ([`GRID_MAX_HZ`]); the fade spans the 16–20 kHz third of an octave.
+pub const TAPER_END_HZ: f64 = 20_000.0;
+/// Weight of the taper region (16–20 kHz) in the fit: full weight, so the sections follow
+/// the taper back to ~0 dB there (errors in this region are not reported: the data under
+/// the taper is no longer the measurement).
+pub const TAPER_BAND_WEIGHT: f64 = 1.0;
 
 /// Sample rate the fit designs its sections at. Fitted sections are stored as
 /// (kind, f, Q, gain) and redesigned at the host rate; 48 kHz is the most common rate.
@@ -204,12 +227,31 @@ fn decimate(grid: &[f64], db: &[f64]) -> Delta {
     }
 }
 
-/// headphone − target, each interpolated, smoothed and normalised, on the fit grid.
+/// Taper factor at `hz` (see [`TAPER_END_HZ`]): 1 up to [`ERROR_BAND_HIGH_HZ`], a
+/// raised cosine in log-frequency to 0 at [`TAPER_END_HZ`], 0 above.
+pub fn treble_taper(hz: f64) -> f64 {
+    if hz <= ERROR_BAND_HIGH_HZ {
+        1.0
+    } else if hz >= TAPER_END_HZ {
+        0.0
+    } else {
+        let t = (hz / ERROR_BAND_HIGH_HZ).ln() / (TAPER_END_HZ / ERROR_BAND_HIGH_HZ).ln();
+        0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+}
+
+/// headphone − target, each interpolated, smoothed and normalised, on the fit grid, with
+/// the [`treble_taper`] applied.
 pub fn delta(headphone: &Measurement, target: &Measurement) -> Delta {
     let h = prepare(headphone);
     let t = prepare(target);
     Delta {
-        db: h.db.iter().zip(&t.db).map(|(a, b)| a - b).collect(),
+        db: h
+            .frequency_hz
+            .iter()
+            .zip(h.db.iter().zip(&t.db))
+            .map(|(&f, (a, b))| treble_taper(f) * (a - b))
+            .collect(),
         frequency_hz: h.frequency_hz,
     }
 }
@@ -304,33 +346,52 @@ impl Param {
 }
 
 /// Fit-grid data the optimiser evaluates against.
-struct Problem<'a> {
-    /// cos(ω) and cos(2ω) at each fit-grid frequency for [`FIT_SAMPLE_RATE`].
+struct Problem {
+    /// cos(ω) and cos(2ω) at each point for [`FIT_SAMPLE_RATE`].
     cos1: Vec<f64>,
     cos2: Vec<f64>,
     /// √weight of each point.
     sqrt_w: Vec<f64>,
-    target: &'a [f64],
-    frequency_hz: &'a [f64],
+    /// The delta's points followed by the guard points above it (target 0 dB).
+    target: Vec<f64>,
+    frequency_hz: Vec<f64>,
 }
 
-impl<'a> Problem<'a> {
-    fn new(delta: &'a Delta) -> Self {
+/// Guard points: above the fit grid the tapered delta is 0 dB by construction, and the
+/// fit is held there at 1/48-octave spacing up to `GUARD_MAX_HZ` (just below the 24 kHz
+/// Nyquist frequency of [`FIT_SAMPLE_RATE`]). A bilinear-transformed section's value at
+/// Nyquist is its analogue prototype's value at infinity, so holding the 48 kHz design
+/// flat up to here also keeps the same sections flat above 20 kHz at 88.2/96 kHz.
+pub const GUARD_MAX_HZ: f64 = 23_500.0;
+
+impl Problem {
+    fn new(delta: &Delta) -> Self {
+        let mut frequency_hz = delta.frequency_hz.clone();
+        let mut target = delta.db.clone();
+        if let Some(&last) = delta.frequency_hz.last() {
+            let step = (FIT_DECIMATION as f64 / ANALYSIS_POINTS_PER_OCTAVE as f64).exp2();
+            let mut f = last * step;
+            // Only a delta that reaches the taper (every fit-grid delta) is known to be
+            // 0 dB beyond its end.
+            while last >= TAPER_END_HZ * 0.9 && f <= GUARD_MAX_HZ {
+                frequency_hz.push(f);
+                target.push(0.0);
+                f *= step;
+            }
+        }
         let omega = |f: f64| 2.0 * std::f64::consts::PI * f / FIT_SAMPLE_RATE;
-        let cos1 = delta.frequency_hz.iter().map(|&f| omega(f).cos()).collect();
-        let cos2 = delta
-            .frequency_hz
+        let cos1 = frequency_hz.iter().map(|&f| omega(f).cos()).collect();
+        let cos2 = frequency_hz
             .iter()
             .map(|&f| (2.0 * omega(f)).cos())
             .collect();
-        let sqrt_w = delta
-            .frequency_hz
+        let sqrt_w = frequency_hz
             .iter()
             .map(|&f| {
                 if (ERROR_BAND_LOW_HZ..=ERROR_BAND_HIGH_HZ).contains(&f) {
                     1.0
                 } else {
-                    ABOVE_BAND_WEIGHT.sqrt()
+                    TAPER_BAND_WEIGHT.sqrt()
                 }
             })
             .collect();
@@ -338,8 +399,8 @@ impl<'a> Problem<'a> {
             cos1,
             cos2,
             sqrt_w,
-            target: &delta.db,
-            frequency_hz: &delta.frequency_hz,
+            target,
+            frequency_hz,
         }
     }
 
@@ -371,9 +432,9 @@ impl<'a> Problem<'a> {
         let mut sum = 0.0;
         let mut max: f64 = 0.0;
         let mut n = 0;
-        for i in 0..self.len() {
-            if (ERROR_BAND_LOW_HZ..=ERROR_BAND_HIGH_HZ).contains(&self.frequency_hz[i]) {
-                let e = model[i] - self.target[i];
+        for ((&f, &m), &t) in self.frequency_hz.iter().zip(model).zip(&self.target) {
+            if (ERROR_BAND_LOW_HZ..=ERROR_BAND_HIGH_HZ).contains(&f) {
+                let e = m - t;
                 sum += e * e;
                 max = max.max(e.abs());
                 n += 1;
@@ -725,17 +786,18 @@ mod tests {
 
     #[test]
     fn fit_recovers_known_sections() {
-        // A delta made of three known sections is fitted to within 0.05 dB RMS.
+        // A delta made of three known sections (back to flat at 20 kHz, tapered like every
+        // delta) is fitted to within 0.05 dB RMS.
         let truth = SectionList::from_slice(&[
             Section::new(SectionKind::LowShelf, 80.0, 0.7, 5.0),
             Section::new(SectionKind::Peaking, 3000.0, 2.0, -4.0),
-            Section::new(SectionKind::HighShelf, 9000.0, 0.7, 3.0),
+            Section::new(SectionKind::Peaking, 9000.0, 2.0, 3.0),
         ]);
         let grid = fit_grid();
         let delta = Delta {
             db: grid
                 .iter()
-                .map(|&f| truth.magnitude_db(f, FIT_SAMPLE_RATE))
+                .map(|&f| treble_taper(f) * truth.magnitude_db(f, FIT_SAMPLE_RATE))
                 .collect(),
             frequency_hz: grid,
         };

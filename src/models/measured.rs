@@ -13,108 +13,109 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Sony MDR-7506 — `sony_mdr7506.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.214 dB, max 0.489 dB at 48 kHz
-/// (RMS 0.219 dB, max 0.490 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.351 dB, max 0.763 dB at 48 kHz
+/// (RMS 0.360 dB, max 1.005 dB at 44.1 kHz).
 pub const SONY_MDR7506: Voicing = Voicing {
     name: "Sony MDR-7506",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 20.020237849220425, 2.55638757837715, -0.9556286593836565),
-        Section::new(SectionKind::Peaking, 21.288036806358416, 1.6112490244608888, -4.4539618947055),
-        Section::new(SectionKind::LowShelf, 184.30327138021298, 2.0, 1.1664167157040561),
-        Section::new(SectionKind::Peaking, 386.2520405429903, 0.36729883510894223, -1.659965547268292),
-        Section::new(SectionKind::Peaking, 387.27174106260725, 0.8725940528889291, 2.272026036364975),
-        Section::new(SectionKind::Peaking, 3750.6369170454655, 3.547854101542003, -5.919366422522816),
-        Section::new(SectionKind::Peaking, 3914.3575766790786, 1.2596722497333166, 7.620958425552317),
-        Section::new(SectionKind::Peaking, 6724.474597836556, 3.253104459661016, 2.666937413223997),
-        Section::new(SectionKind::HighShelf, 12628.884388349317, 1.8255651763035554, -3.8860613419909087),
-        Section::new(SectionKind::HighShelf, 17078.390733651988, 1.3724822588039443, 4.556292851235557),
+        Section::new(SectionKind::Peaking, 20.288666052163368, 1.599729329267, -4.419345166557468),
+        Section::new(SectionKind::LowShelf, 48.27226351923326, 0.4371811600921461, -0.22770983026488575),
+        Section::new(SectionKind::LowShelf, 49.17950483261664, 0.4934548784033652, -0.29405352427587955),
+        Section::new(SectionKind::LowShelf, 174.37586986473738, 2.0, 0.990057108985587),
+        Section::new(SectionKind::Peaking, 2863.431157248656, 3.7519477137968664, 1.9948594742111874),
+        Section::new(SectionKind::Peaking, 3694.9429654446085, 7.124307002736493, -1.7621854084512414),
+        Section::new(SectionKind::Peaking, 5617.805595585706, 0.8636228760525752, 5.260931664199622),
+        Section::new(SectionKind::Peaking, 10999.132377457709, 3.428725305561203, 1.9038254702464779),
+        Section::new(SectionKind::Peaking, 14595.335099583952, 1.729310282743672, -7.8348428806935715),
+        Section::new(SectionKind::HighShelf, 19999.99999999998, 0.2, 0.8301081341766768),
     ],
-    fit_rms_db: 0.21413277218670612,
-    fit_max_db: 0.4892134278095569,
+    fit_rms_db: 0.350622700599343,
+    fit_max_db: 0.7629756197422131,
 };
 
 /// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv`.
 /// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that
 /// rig's target, which has no Harman bass shelf: its bass reads against a flat low end.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.427 dB, max 1.101 dB at 48 kHz
-/// (RMS 0.438 dB, max 1.182 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.437 dB, max 1.091 dB at 48 kHz
+/// (RMS 0.439 dB, max 1.091 dB at 44.1 kHz).
 pub const KRK_KNS8400: Voicing = Voicing {
     name: "KRK KNS 8400",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 86.90253981811986, 2.0, -0.9598414876089891),
-        Section::new(SectionKind::Peaking, 191.9883206631174, 0.5867530542156855, 8.364933261936159),
-        Section::new(SectionKind::Peaking, 474.1390931550543, 0.7722683980110492, -8.084261713477982),
-        Section::new(SectionKind::Peaking, 606.5575513905683, 2.255092144422247, 3.3650796262177276),
-        Section::new(SectionKind::Peaking, 3189.2231891039582, 1.2223388123002235, 6.732251590589943),
-        Section::new(SectionKind::Peaking, 4838.632398527117, 3.6247900693043515, -3.2274432392109063),
-        Section::new(SectionKind::Peaking, 8114.508549279874, 1.5807657053086113, -13.04778976921042),
-        Section::new(SectionKind::Peaking, 9044.827105139831, 1.3170916358847973, 13.729186489546334),
-        Section::new(SectionKind::HighShelf, 17346.100684122925, 1.6093319542044893, 8.381662396939769),
-        Section::new(SectionKind::Peaking, 19999.99999999998, 0.2832523813754756, 0.11651883567874158),
+        Section::new(SectionKind::LowShelf, 87.0457877086057, 2.0, -0.9740602089327827),
+        Section::new(SectionKind::Peaking, 195.62093646891245, 0.5770798807518018, 8.663805900509981),
+        Section::new(SectionKind::Peaking, 478.00665951701984, 0.746458886859218, -8.856754337291342),
+        Section::new(SectionKind::Peaking, 609.100547811052, 1.9389806933255975, 3.843891093809665),
+        Section::new(SectionKind::Peaking, 3248.0756812299974, 1.1182134008968156, 7.128201332377923),
+        Section::new(SectionKind::Peaking, 4772.051306929667, 3.8827212500124553, -3.1127700218577403),
+        Section::new(SectionKind::Peaking, 7860.746457737899, 4.906978014314322, -2.9305385186384294),
+        Section::new(SectionKind::HighShelf, 8250.829023883987, 1.937198811440377, 2.6697990917072953),
+        Section::new(SectionKind::Peaking, 14506.359975016694, 1.921796672795393, -5.10064479249653),
+        Section::new(SectionKind::HighShelf, 19068.75901524335, 2.0, -2.0644122324846728),
     ],
-    fit_rms_db: 0.4265671776090821,
-    fit_max_db: 1.1007894982975497,
+    fit_rms_db: 0.4365940632086398,
+    fit_max_db: 1.0911376559005657,
 };
 
 /// Austrian Audio Hi-X55 (for Hi-X50) — `austrian_audio_hix55_substitute_for_hix50.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 8 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.219 dB, max 0.695 dB at 48 kHz
-/// (RMS 0.220 dB, max 0.718 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.224 dB, max 0.680 dB at 48 kHz
+/// (RMS 0.226 dB, max 0.649 dB at 44.1 kHz).
 pub const AUSTRIAN_AUDIO_HIX55: Voicing = Voicing {
     name: "Austrian Audio Hi-X55 (for Hi-X50)",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 91.90216054032884, 1.178706353244856, -7.493778253043028),
-        Section::new(SectionKind::LowShelf, 308.0599735672571, 0.8086707418646281, 4.384121560715719),
-        Section::new(SectionKind::Peaking, 452.26673049121683, 0.5993315332641229, -4.085913767308408),
-        Section::new(SectionKind::Peaking, 1275.801628675113, 1.1448587585873826, 8.995550131331473),
-        Section::new(SectionKind::Peaking, 2319.3518806177817, 1.2225428607184745, -11.419352823181256),
-        Section::new(SectionKind::Peaking, 7368.457696378092, 3.300392570500651, 6.504915400823043),
-        Section::new(SectionKind::Peaking, 8267.963339803737, 1.5558142290433021, -5.379368059457721),
-        Section::new(SectionKind::HighShelf, 16606.42221225452, 0.9565866793724395, 3.06169439263807),
+        Section::new(SectionKind::Peaking, 20.02520528755166, 5.771129818690372, 0.8956205886768237),
+        Section::new(SectionKind::LowShelf, 88.65692517941898, 1.4451489329621627, -3.71729964289843),
+        Section::new(SectionKind::Peaking, 164.35065309340533, 0.8852143606440237, 4.074069944943077),
+        Section::new(SectionKind::Peaking, 484.8695835992681, 0.8377730494537713, -4.124749919128149),
+        Section::new(SectionKind::Peaking, 1280.75669751061, 1.2403808718545748, 8.288762976322595),
+        Section::new(SectionKind::Peaking, 2327.431103187338, 1.2527527964918659, -11.106021747817326),
+        Section::new(SectionKind::Peaking, 7349.084940150143, 3.1831321725466113, 6.714644072739306),
+        Section::new(SectionKind::Peaking, 8253.150799061727, 1.4315597116448495, -5.6760700782238125),
+        Section::new(SectionKind::Peaking, 17320.45189619667, 2.2739004674782293, 1.7771624505054417),
     ],
-    fit_rms_db: 0.21852724350489192,
-    fit_max_db: 0.6954055233380347,
+    fit_rms_db: 0.2240025259193804,
+    fit_max_db: 0.679954070004805,
 };
 
 /// beyerdynamic DT 1990 Pro — `beyerdynamic_dt1990pro.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 8 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.146 dB, max 0.579 dB at 48 kHz
-/// (RMS 0.168 dB, max 0.826 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.174 dB, max 0.649 dB at 48 kHz
+/// (RMS 0.174 dB, max 0.648 dB at 44.1 kHz).
 pub const BEYERDYNAMIC_DT1990PRO: Voicing = Voicing {
     name: "beyerdynamic DT 1990 Pro",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 61.0553286433336, 0.4351413931122706, -8.513561190477779),
-        Section::new(SectionKind::Peaking, 207.84703266285172, 0.8490039749302059, 3.1193974839361434),
-        Section::new(SectionKind::Peaking, 831.2385222465533, 1.29780547885982, -1.3192170827687502),
-        Section::new(SectionKind::HighShelf, 2488.537548907746, 2.0, 0.730458249826415),
-        Section::new(SectionKind::Peaking, 4308.711301463718, 1.9559088874935515, -7.5026794354066215),
-        Section::new(SectionKind::Peaking, 5213.781971850693, 4.990618945435054, 2.6958273533379176),
-        Section::new(SectionKind::Peaking, 7810.482895073471, 2.899309360431268, 9.865119378072068),
-        Section::new(SectionKind::HighShelf, 12310.524427794619, 1.3565586193995607, 6.565447049939442),
+        Section::new(SectionKind::LowShelf, 62.65757660472373, 0.4228263833663386, -8.540380975968175),
+        Section::new(SectionKind::Peaking, 209.47255041800864, 0.7709795554333004, 3.2667203459703757),
+        Section::new(SectionKind::Peaking, 869.0717314655316, 0.7975828783072998, -1.3474282352343465),
+        Section::new(SectionKind::Peaking, 4247.024546564139, 3.0939815790298386, -5.566531825440208),
+        Section::new(SectionKind::Peaking, 5300.3315567369455, 6.507462516221752, 1.907221689415641),
+        Section::new(SectionKind::Peaking, 7794.812907719155, 2.842071684547346, 8.928008714568278),
+        Section::new(SectionKind::HighShelf, 8022.916592120585, 0.9321053945454028, 8.80995001169627),
+        Section::new(SectionKind::Peaking, 10302.101175875443, 1.3694945257210278, -8.948977171754587),
+        Section::new(SectionKind::HighShelf, 17921.935892470934, 1.2892035028123567, -7.896090290377137),
     ],
-    fit_rms_db: 0.14647247239354938,
-    fit_max_db: 0.5786655778348009,
+    fit_rms_db: 0.1738152485677526,
+    fit_max_db: 0.6489642828021225,
 };
 
 /// AKG K702 — `akg_k702.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.232 dB, max 0.632 dB at 48 kHz
-/// (RMS 0.239 dB, max 0.763 dB at 44.1 kHz).
+/// Fit: 8 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.242 dB, max 0.647 dB at 48 kHz
+/// (RMS 0.248 dB, max 0.849 dB at 44.1 kHz).
 pub const AKG_K702: Voicing = Voicing {
     name: "AKG K702",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::Peaking, 21.19287687270171, 4.60897707057676, -0.7204649027869219),
-        Section::new(SectionKind::LowShelf, 49.73922886510483, 0.41696279970013994, -8.983658464453116),
-        Section::new(SectionKind::Peaking, 194.95841776638392, 1.167652362329871, 2.813830681468754),
-        Section::new(SectionKind::HighShelf, 516.3991067065834, 1.593308357504147, -1.5707649511052462),
-        Section::new(SectionKind::Peaking, 2343.792157339042, 1.5725850172344993, 5.403333376955924),
-        Section::new(SectionKind::Peaking, 3765.276547021599, 1.5198933269619013, -4.513389475574306),
-        Section::new(SectionKind::Peaking, 5546.309594812415, 1.5774285879436876, 5.460002421372004),
-        Section::new(SectionKind::Peaking, 9458.03377702444, 3.9353307534076927, -5.308079760264735),
-        Section::new(SectionKind::HighShelf, 16265.307975102156, 0.8568329708777634, 9.752109182709978),
+        Section::new(SectionKind::LowShelf, 52.900628274194034, 0.40983230309620383, -9.207197029242742),
+        Section::new(SectionKind::Peaking, 210.127089764545, 0.7899055377417566, 3.181080644518661),
+        Section::new(SectionKind::Peaking, 719.2829777873758, 2.18130059834841, -1.863941972904344),
+        Section::new(SectionKind::Peaking, 2427.938305158249, 1.077776259593257, 10.952246207042036),
+        Section::new(SectionKind::Peaking, 3802.0057748531094, 0.5633346985154769, -14.770672106169139),
+        Section::new(SectionKind::Peaking, 5442.37780218354, 1.0620419614078296, 11.860399977884684),
+        Section::new(SectionKind::Peaking, 9495.66759107337, 3.535444381063668, -5.485836600700702),
+        Section::new(SectionKind::Peaking, 16989.388519506374, 2.2344236998864635, 5.1972332696198755),
     ],
-    fit_rms_db: 0.23175158698502657,
-    fit_max_db: 0.6322726966783605,
+    fit_rms_db: 0.2416333246014774,
+    fit_max_db: 0.6469044561744335,
 };
