@@ -56,9 +56,9 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn have(tool: &str) -> bool {
+fn have(tool: &str, version_flag: &str) -> bool {
     Command::new(tool)
-        .arg("--version")
+        .arg(version_flag)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -167,9 +167,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse_args(args)?;
     let root = workspace_root();
-    let missing: Vec<&str> = ["ffmpeg", "valgrind"]
+    let missing: Vec<&str> = [("ffmpeg", "-version"), ("valgrind", "--version")]
         .into_iter()
-        .filter(|t| !have(t))
+        .filter(|(t, flag)| !have(t, flag))
+        .map(|(t, _)| t)
         .collect();
     if !missing.is_empty() || !Path::new("/usr/include/bs2b/bs2b.h").exists() {
         return Err(
@@ -214,15 +215,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--seconds",
         &TABLE_SECONDS.to_string(),
     ]))?;
-    let get = |name: &str| -> f64 {
+    // Column 1: median over rounds; column 2: best round (less sensitive to other load).
+    let field = |name: &str, col: usize| -> f64 {
         table_out
             .lines()
             .find_map(|l| {
-                let mut f = l.split_whitespace();
-                (f.next() == Some(name)).then(|| f.next()?.parse().ok())?
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.first() == Some(&name)).then(|| f.get(col)?.parse().ok())?
             })
             .unwrap_or(f64::NAN)
     };
+    let get = |name: &str| field(name, 1);
+    let best = |name: &str| field(name, 2);
 
     // 2. File renders.
     let input = work.join(format!("input-{}s.wav", (args.minutes * 60.0).round()));
@@ -336,8 +340,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "Crossfeed stage, in-process, 512-frame blocks, preset 700 Hz / 4.5 dB ({TABLE_ROUNDS} rounds)"
     );
-    println!("| contender | ns/frame | vs libbs2b | % core |");
-    println!("|---|---:|---:|---:|");
+    println!("| contender | ns/frame (median) | vs libbs2b | % core | best round |");
+    println!("|---|---:|---:|---:|---:|");
     for (label, key) in [
         ("libbs2b 3.1.0 (Debian, `bs2b_cross_feed_f`)", "libbs2b"),
         ("Cans crossfeed, bs2b core (ITD 0)", "cans_xf_core"),
@@ -349,9 +353,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ] {
         let v = get(key);
         println!(
-            "| {label} | {v:.2} | {:.2}x | {:.3} % |",
+            "| {label} | {v:.2} | {:.2}x | {:.3} % | {:.2} ({:.2}x) |",
             v / bs2b,
-            core_percent(v)
+            core_percent(v),
+            best(key),
+            best(key) / best("libbs2b")
         );
     }
     println!();
@@ -359,8 +365,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "Full chain, in-process: {biquads} biquads/channel (correction + voicing), mono-flat \
          crossfeed + ITD, width, level match ({TABLE_ROUNDS} rounds)"
     );
-    println!("| case | ns/frame | vs steady (same block) | % core |");
-    println!("|---|---:|---:|---:|");
+    println!("| case | ns/frame (median) | vs steady (same block) | % core | best round |");
+    println!("|---|---:|---:|---:|---:|");
     for (label, key, steady) in [
         ("steady, block 32", "chain_steady_b32", steady32),
         (
@@ -382,14 +388,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ] {
         let v = get(key);
         println!(
-            "| {label} | {v:.2} | {:.2}x | {:.3} % |",
+            "| {label} | {v:.2} | {:.2}x | {:.3} % | {:.2} |",
             v / steady,
-            core_percent(v)
+            core_percent(v),
+            best(key)
         );
     }
     println!(
-        "block 32 vs block 1024: {:+.1} %",
-        (steady32 / steady1024 - 1.0) * 100.0
+        "block 32 vs block 1024: {:+.1} % (median), {:+.1} % (best round)",
+        (steady32 / steady1024 - 1.0) * 100.0,
+        (best("chain_steady_b32") / best("chain_steady_b1024") - 1.0) * 100.0
     );
     println!();
     println!(
