@@ -12,13 +12,10 @@ mod workspace;
 fn main() -> nice_plug_xtask::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-<<<<<<< HEAD
         Some("fit-models") => fit_models::run(),
         Some("test") => test_all::main(&args[1..]),
         Some("install") => install::main(&args[1..]),
         Some("screenshot") => screenshot::run(&args[1..]),
-        Some("bench") => Ok(bench::run(&args[1..]).map_err(BoxError::from)?),
-=======
         Some("bench") => {
             if let Err(e) = bench::run(&args[1..]) {
                 eprintln!("xtask bench: {e}");
@@ -26,7 +23,6 @@ fn main() -> nice_plug_xtask::Result<()> {
             }
             Ok(())
         }
->>>>>>> bench
         _ => nice_plug_xtask::main(),
     }
 }
