@@ -3,15 +3,16 @@
 //! main thread automates parameters and loads states.
 //!
 //! Needs an X server: `$DISPLAY` if set, else this test starts its own `Xvfb` (Debian
-//! package `xvfb`, installed by `.ci/run`) and stops it at the end. The editor draws with
-//! OpenGL (nice-plug-egui's default), which Xvfb provides through Mesa's software renderer.
+//! package `xvfb`, installed by `.ci/run`), stopped once the test process has exited. The
+//! editor draws with OpenGL (nice-plug-egui's default), which Xvfb provides through Mesa's
+//! software renderer.
 //!
 //! `CANS_EDITOR_CYCLES` sets how many open/close cycles run (default [`DEFAULT_CYCLES`]).
 
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
@@ -31,7 +32,6 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// An X server for this test: the one in `$DISPLAY`, or an `Xvfb` started here.
 struct XServer {
     display: String,
-    xvfb: Option<Child>,
 }
 
 impl XServer {
@@ -39,44 +39,46 @@ impl XServer {
         if let Ok(display) = std::env::var("DISPLAY")
             && !display.is_empty()
         {
-            return XServer {
-                display,
-                xvfb: None,
-            };
+            return XServer { display };
         }
         // A display number no other server uses.
-        let n = (90..200)
-            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        let n = (90..300)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
             .expect("a free X display number");
         let display = format!(":{n}");
-        let xvfb = Command::new("Xvfb")
-            // Output to /dev/null: an Xvfb left behind by an aborted test must not hold the
-            // test runner's pipes open.
-            .args([&display, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+        // Xvfb must outlive every X connection of this process (the editor's OpenGL context
+        // keeps one until exit; Xlib exits the process if its server goes away first), so a
+        // watchdog shell stops it only after this test process has exited. Output goes to
+        // /dev/null so nothing holds the test runner's pipes open.
+        let script = "Xvfb \"$1\" -screen 0 1280x1024x24 -nolisten tcp & x=$!; \
+                      while kill -0 \"$2\" 2>/dev/null; do sleep 0.2; done; kill $x";
+        Command::new("sh")
+            .args([
+                "-c",
+                script,
+                "sh",
+                &display,
+                &std::process::id().to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("no $DISPLAY and no Xvfb: `apt-get install xvfb` (see .ci/run)");
+            .expect("sh");
         let socket = format!("/tmp/.X11-unix/X{n}");
         let start = Instant::now();
         while !Path::new(&socket).exists() {
-            assert!(start.elapsed() < DEADLINE, "Xvfb {display} did not start");
+            assert!(
+                start.elapsed() < DEADLINE,
+                "Xvfb {display} did not start: no $DISPLAY and no Xvfb? `apt-get install xvfb` \
+                 (see .ci/run)"
+            );
             thread::sleep(Duration::from_millis(20));
         }
-        XServer {
-            display,
-            xvfb: Some(xvfb),
-        }
-    }
-}
-
-impl Drop for XServer {
-    fn drop(&mut self) {
-        if let Some(xvfb) = &mut self.xvfb {
-            let _ = xvfb.kill();
-            let _ = xvfb.wait();
-        }
+        XServer { display }
     }
 }
 

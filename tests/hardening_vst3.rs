@@ -551,7 +551,9 @@ fn clap_events_past_the_block_are_clamped() {
 /// block_start` underflows at line 2009 (a panic across the C ABI in debug builds) and the
 /// buffer slices run past their end (heap corruption: "malloc_consolidate(): invalid chunk
 /// size" seen at time 100 of 32). An event at `time == frames_count` is silently dropped.
-/// When this fails, nice-plug fixed it: delete it and un-ignore the test above.
+/// When this fails, nice-plug fixed it: delete it and un-ignore the test above. (Run against
+/// the debug bundle `cargo xtask test` builds; in a release build the underflow wraps and
+/// the crash depends on what the overrun hits.)
 #[test]
 fn nice_plug_0_4_2_clap_event_past_the_block_still_crashes() {
     for offset in [33, 100] {
