@@ -91,7 +91,20 @@ impl Plugin for Cans {
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         let shared = self.measurement.clone();
         let stored = self.params.custom_measurement.clone();
-        Box::new(move |task| measurement::run_task(task, &shared, &stored))
+        Box::new(move |task| {
+            // A panic here would kill nice-plug's worker thread, and the host would abort
+            // when the plug-in is destroyed (seen in the fuzzed-automation test): contain it.
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                measurement::run_task(task, &shared, &stored)
+            }));
+            if ran.is_err() {
+                shared.set_status(measurement::MeasurementStatus::Failed {
+                    message: "Fitting the measurement failed unexpectedly; the previous \
+                              correction is unchanged."
+                        .into(),
+                });
+            }
+        })
     }
 
     fn params(&self) -> Arc<dyn Params> {

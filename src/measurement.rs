@@ -124,7 +124,7 @@ impl MeasurementShared {
         lock(&self.status).clone()
     }
 
-    fn set_status(&self, status: MeasurementStatus) {
+    pub fn set_status(&self, status: MeasurementStatus) {
         *lock(&self.status) = status;
     }
 
