@@ -21,13 +21,12 @@ pub const GRID_POINTS_PER_OCTAVE: usize = 6;
 /// peaks up to Q 10 (about 1/7 octave wide) that a 1/6-octave grid would step over.
 pub const FINE_PER_BAND: usize = 4;
 pub const FINE_LEN: usize = GRID_LEN * FINE_PER_BAND;
-/// Grid from 20 Hz to 48 kHz: everything a BS.1770 meter sees at rates up to 96 kHz
-/// (bands at or above the host's Nyquist weigh nothing, see [`k_weights`]). The fitted
-/// voicings return to flat above 20 kHz (`models::fit::treble_taper`), so at 88.2/96 kHz
-/// the 24–48 kHz octave of pink noise passes unchanged and carries part of the metered
-/// loudness; leaving it out mis-matched the KNS 8400 with crossfeed by
-/// −0.65 LU at 96 kHz (measured with `ebur128`, `tests/level_match.rs`).
-pub const GRID_LEN: usize = 68;
+/// Grid from 20 Hz to 24 kHz: everything a BS.1770 meter sees at 48 kHz. The fitted
+/// voicings follow their measurements' treble lift above 16 kHz, so stopping at 20 kHz
+/// left pink-noise loudness up to 0.8 LU under-compensated (measured with `ebur128`).
+/// Content above 24 kHz (at 88.2 kHz and up) is left out: it is inaudible, and music
+/// carries little there.
+pub const GRID_LEN: usize = 62;
 pub const GRID_START_HZ: f64 = 20.0;
 
 /// BS.1770-4 stage 1 ("head" high shelf).
@@ -44,8 +43,7 @@ pub const K_HIGHPASS: Section = Section::new(
     0.5003270373238773,
     0.0,
 );
-/// BS.1770 defines its filters at 48 kHz; the weighting is evaluated there at host rates up
-/// to 48 kHz, and at the host rate above (see [`k_weights`]).
+/// BS.1770 defines its filters at 48 kHz; the weighting is evaluated there at any host rate.
 pub const K_WEIGHT_RATE: f64 = 48_000.0;
 /// Share of the mid in the matched signal: 0.5 mono + 0.5 uncorrelated = 0.75 mid power.
 pub const MID_SHARE: f64 = 0.75;
@@ -99,16 +97,13 @@ pub fn band_power(coeffs: &[Coeffs], cos: &[Option<(f64, f64)>; FINE_LEN]) -> [f
 /// K-weighting power at every grid band below Nyquist at `sample_rate` (bands the host's
 /// rate can't carry weigh nothing), normalised so the weights sum to 1.
 pub fn k_weights(sample_rate: f64) -> [f64; GRID_LEN] {
-    // Above 48 kHz the filters are designed at the host rate (as a BS.1770 meter does),
-    // so bands above 24 kHz are not read off the 48 kHz design's mirrored response.
-    let rate = K_WEIGHT_RATE.max(sample_rate);
-    let shelf = K_SHELF.coeffs(rate);
-    let hp = K_HIGHPASS.coeffs(rate);
+    let shelf = K_SHELF.coeffs(K_WEIGHT_RATE);
+    let hp = K_HIGHPASS.coeffs(K_WEIGHT_RATE);
     let mut w = [0.0; GRID_LEN];
     for (i, wi) in w.iter_mut().enumerate() {
         let f = grid_hz(i);
         if f < 0.5 * sample_rate {
-            *wi = shelf.power(f, rate) * hp.power(f, rate);
+            *wi = shelf.power(f, K_WEIGHT_RATE) * hp.power(f, K_WEIGHT_RATE);
         }
     }
     let sum: f64 = w.iter().sum();
@@ -164,18 +159,15 @@ mod tests {
         let f0 = grid_hz(40) * 2f64.powf(0.5 / 6.0);
         let c = Section::new(SectionKind::Peaking, f0, 10.0, 12.0).coeffs(fs);
         let bands = band_power(&[c], &fine_cos(fs));
-        // Only the bands wholly below Nyquist (the rest read as unity by design).
-        let len = (0..GRID_LEN)
-            .filter(|&i| grid_hz(i) * 2f64.powf(1.0 / 12.0) < 0.5 * fs)
-            .count();
-        let coarse: f64 = (0..len).map(|i| c.power(grid_hz(i), fs)).sum::<f64>() / len as f64;
-        let fine: f64 = bands[..len].iter().sum::<f64>() / len as f64;
+        let coarse: f64 =
+            (0..GRID_LEN).map(|i| c.power(grid_hz(i), fs)).sum::<f64>() / GRID_LEN as f64;
+        let fine: f64 = bands.iter().sum::<f64>() / GRID_LEN as f64;
         // True mean over log frequency, by brute force.
         let n = 60_000;
         let truth: f64 = (0..n)
             .map(|i| {
                 c.power(
-                    GRID_START_HZ * 2f64.powf(i as f64 / n as f64 * len as f64 / 6.0),
+                    GRID_START_HZ * 2f64.powf(i as f64 / n as f64 * GRID_LEN as f64 / 6.0),
                     fs,
                 )
             })
@@ -192,10 +184,10 @@ mod tests {
     }
 
     #[test]
-    fn grid_spans_everything_a_96k_meter_sees() {
+    fn grid_spans_the_audible_band() {
         assert!((grid_hz(0) - 20.0).abs() < 1e-9);
         let last = grid_hz(GRID_LEN - 1);
-        assert!(last > 44_000.0 && last < 48_000.0, "{last}");
+        assert!(last > 22_000.0 && last < 24_000.0, "{last}");
     }
 
     #[test]

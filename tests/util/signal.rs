@@ -40,13 +40,24 @@ pub fn white(len: usize, amp: f64, seed: u64) -> Vec<f32> {
 /// Pink noise (power ∝ 1/f from 10 Hz up), shaped in the frequency domain, scaled to
 /// `rms_target`. `len` should be a power of two.
 pub fn pink(len: usize, sample_rate: f64, rms_target: f64, seed: u64) -> Vec<f32> {
+    pink_band(len, sample_rate, rms_target, seed, f64::INFINITY)
+}
+
+/// Pink noise as [`pink`], with nothing above `max_hz`.
+pub fn pink_band(
+    len: usize,
+    sample_rate: f64,
+    rms_target: f64,
+    seed: u64,
+    max_hz: f64,
+) -> Vec<f32> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut planner = RealFftPlanner::<f64>::new();
     let inv = planner.plan_fft_inverse(len);
     let mut spec = inv.make_input_vec();
     for (k, bin) in spec.iter_mut().enumerate() {
         let f = k as f64 * sample_rate / len as f64;
-        if k == 0 || f < 10.0 || k == len / 2 {
+        if k == 0 || f < 10.0 || f > max_hz || k == len / 2 {
             *bin = Complex::new(0.0, 0.0);
             continue;
         }
