@@ -86,39 +86,67 @@ fn silence_after_signal_decays_to_exact_zero_not_subnormals() {
     );
 }
 
+/// Heard level (dB) of a 100 Hz and a 1 kHz tone through `settings` at `fs`.
+fn tone_levels(fs: f64, s: EngineSettings) -> [f64; 2] {
+    let mut levels = [0.0; 2];
+    for (i, f) in [100.0, 1000.0].into_iter().enumerate() {
+        let n = (fs * 0.5) as usize;
+        let x = sine(f, fs, n, 0.25);
+        let silent = vec![0.0; n];
+        let mut e = engine::engine(fs, s);
+        let (l, _) = run(&mut e, &x, &silent, 4096);
+        levels[i] = db(rms(&l[n / 2..]) / rms(&x[n / 2..]));
+        assert!(l.iter().all(|v| v.is_finite()));
+    }
+    levels
+}
+
 #[test]
 fn every_sample_rate_from_22k_to_384k_gives_the_same_voicing() {
-    // Coefficients are designed per rate: a 100 Hz and a 1 kHz tone through the closed-back
-    // voicing with crossfeed come out at the same level at every rate.
-    let mut all = Vec::new();
-    for fs in [
+    // Sections are redesigned per rate to match their analog prototype, so a 100 Hz and a
+    // 1 kHz tone through the closed-back voicing with K702 correction and crossfeed come
+    // out at the same level at every rate.
+    const RATES: [f64; 7] = [
         22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0, 384_000.0,
-    ] {
-        let mut levels = [0.0; 2];
-        for (i, f) in [100.0, 1000.0].into_iter().enumerate() {
-            let n = (fs * 0.5) as usize;
-            let x = sine(f, fs, n, 0.25);
-            let silent = vec![0.0; n];
-            let mut e = engine::engine(fs, busy());
-            let (l, _) = run(&mut e, &x, &silent, 4096);
-            levels[i] = db(rms(&l[n / 2..]) / rms(&x[n / 2..]));
-            assert!(l.iter().all(|v| v.is_finite()));
-        }
+    ];
+    let mut unmatched = busy();
+    unmatched.config.level_match = false;
+    let matched = busy();
+    let at48 = [
+        tone_levels(48_000.0, unmatched),
+        tone_levels(48_000.0, matched),
+    ];
+    for fs in RATES {
+        let (off, on) = (tone_levels(fs, unmatched), tone_levels(fs, matched));
         println!(
-            "{fs} Hz: 100 Hz {:+.3} dB, 1 kHz {:+.3} dB",
-            levels[0], levels[1]
+            "{fs} Hz: level match off 100 Hz {:+.3} dB, 1 kHz {:+.3} dB; on {:+.3} dB, {:+.3} dB",
+            off[0], off[1], on[0], on[1]
         );
-        all.push((fs, levels));
-    }
-    let at48 = all.iter().find(|(fs, _)| *fs == 48_000.0).unwrap().1;
-    for (fs, levels) in &all {
-        // 22.05 kHz has no band above 11 kHz, so its loudness compensation differs a little.
-        let tol = if *fs < 44_000.0 { 0.25 } else { 0.1 };
+        // The voicing itself: the same at every rate. At 22.05 kHz the crossfeed (bs2b's
+        // one-pole design, kept bit-identical to libbs2b) puts 1 kHz 0.13 dB lower than
+        // at 48 kHz; the EQ alone agrees within 0.005 dB there.
+        let tol = if fs < 44_100.0 { 0.2 } else { 0.1 };
         for k in 0..2 {
             assert!(
-                (levels[k] - at48[k]).abs() < tol,
-                "{fs}: {levels:?} vs {at48:?}"
+                (off[k] - at48[0][k]).abs() < tol,
+                "{fs}: {off:?} vs {:?}",
+                at48[0]
             );
+        }
+        if fs >= 44_100.0 {
+            for k in 0..2 {
+                assert!(
+                    (on[k] - at48[1][k]).abs() < 0.1,
+                    "{fs}: {on:?} vs {:?}",
+                    at48[1]
+                );
+            }
+        } else {
+            // Below 44.1 kHz the level match sees only the band under Nyquist (no
+            // content above 11 kHz exists at 22.05 kHz), so the overall gain differs;
+            // the tone balance still may not.
+            let balance = (on[1] - on[0]) - (at48[1][1] - at48[1][0]);
+            assert!(balance.abs() < tol, "{fs}: balance off by {balance} dB");
         }
     }
 }

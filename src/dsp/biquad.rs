@@ -1,8 +1,16 @@
-//! Second-order sections: coefficient design (RBJ Audio EQ Cookbook), the analytic response,
-//! and a stereo transposed-direct-form-II filter.
+//! Second-order sections: coefficient design, the analytic response, and a stereo
+//! transposed-direct-form-II filter.
 //!
-//! Source for every formula here: Robert Bristow-Johnson, "Cookbook formulae for audio
-//! equalizer biquad filter coefficients" (W3C Audio EQ Cookbook note, 2005/2021).
+//! Every section is defined by its *analog* prototype, the s-domain filters of Robert
+//! Bristow-Johnson's "Cookbook formulae for audio equalizer biquad filter coefficients"
+//! (W3C Audio EQ Cookbook note, 2005/2021). Pass filters are designed the cookbook's way
+//! (bilinear transform, prewarped at f0). Peaking and shelf sections are *magnitude
+//! matched* ([`Section::coeffs`]): the bilinear transform squeezes everything above a few
+//! kHz towards Nyquist ("cramping"), so a treble section designed at 44.1 kHz would sound
+//! different from the same section at 96 kHz, and a fitted model would change its voicing
+//! with the session rate. The matched design follows M. Vicanek, "Matched Second Order
+//! Digital Filters" (2016): poles by impulse invariance (z = e^{sT}, exact), numerator from
+//! the analog magnitude at DC, at f0 and at Nyquist, factored to minimum phase.
 //!
 //! Everything runs in `f64`: a 20 Hz shelf at 384 kHz has poles within 1e-4 of the unit
 //! circle, where `f32` coefficients and state lose the response.
@@ -56,26 +64,198 @@ impl Section {
         }
     }
 
-    /// Design the digital coefficients at `sample_rate`. Frequencies are clamped below
-    /// Nyquist and Q to a sane range so no stored or loaded model can make an unstable filter.
+    /// Design the digital coefficients at `sample_rate`: magnitude matched to the analog
+    /// prototype for peaking and shelf sections (so the response below Nyquist is the
+    /// same at every rate), cookbook bilinear for pass filters and for sections too close
+    /// to Nyquist to match (see [`MATCH_MAX_POLE_ANGLE`]). Out-of-range parameters are
+    /// clamped so no stored or loaded model can make an unstable filter.
     pub fn coeffs(&self, sample_rate: f64) -> Coeffs {
+        let s = self.sanitized();
+        match s.kind {
+            SectionKind::Peaking | SectionKind::LowShelf | SectionKind::HighShelf => {
+                // Cuts are designed as the exact reciprocal of the matching boost: the
+                // analog prototypes obey H(-g) = 1/H(g), and the boost's minimum-phase
+                // zeros become the cut's poles, so the inverse of a section stays exact.
+                let boost = Section {
+                    gain_db: s.gain_db.abs(),
+                    ..s
+                };
+                match boost.matched_boost(sample_rate) {
+                    Some(c) if s.gain_db < 0.0 => c.reciprocal(),
+                    Some(c) => c,
+                    None => s.bilinear_coeffs(sample_rate),
+                }
+            }
+            SectionKind::HighPass | SectionKind::LowPass => s.bilinear_coeffs(sample_rate),
+        }
+    }
+
+    /// Parameters made safe: finite, Q and gain in range (frequency is range-checked by
+    /// each design).
+    fn sanitized(&self) -> Self {
+        Self {
+            kind: self.kind,
+            freq_hz: if self.freq_hz.is_finite() {
+                self.freq_hz.max(1.0)
+            } else {
+                1000.0
+            },
+            q: if self.q.is_finite() {
+                self.q.clamp(MIN_Q, MAX_Q)
+            } else {
+                std::f64::consts::FRAC_1_SQRT_2
+            },
+            gain_db: if self.gain_db.is_finite() {
+                self.gain_db
+                    .clamp(-MAX_SECTION_GAIN_DB, MAX_SECTION_GAIN_DB)
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// |H(j 2π f)|² of the analog prototype (cookbook s-domain forms).
+    pub fn analog_power(&self, freq_hz: f64) -> f64 {
+        let s = self.sanitized();
+        let u = freq_hz / s.freq_hz;
+        let u2 = u * u;
+        let a = 10f64.powf(s.gain_db / 40.0);
+        let q = s.q;
+        let quad = |c2: f64, c1: f64, c0: f64| (c0 - c2 * u2).powi(2) + (c1 * u).powi(2);
+        match s.kind {
+            SectionKind::Peaking => quad(1.0, a / q, 1.0) / quad(1.0, 1.0 / (a * q), 1.0),
+            SectionKind::LowShelf => {
+                a * a * quad(1.0, a.sqrt() / q, a) / quad(a, a.sqrt() / q, 1.0)
+            }
+            SectionKind::HighShelf => {
+                a * a * quad(a, a.sqrt() / q, 1.0) / quad(1.0, a.sqrt() / q, a)
+            }
+            SectionKind::HighPass => u2 * u2 / quad(1.0, 1.0 / q, 1.0),
+            SectionKind::LowPass => 1.0 / quad(1.0, 1.0 / q, 1.0),
+        }
+    }
+
+    /// Magnitude-matched design of a peaking or shelf *boost* (gain ≥ 0), or `None` where
+    /// the match is not possible (poles too close to Nyquist to map without aliasing).
+    fn matched_boost(&self, sample_rate: f64) -> Option<Coeffs> {
+        let nyquist = 0.5 * sample_rate;
+        let a = 10f64.powf(self.gain_db / 40.0);
+        // Analog poles, normalised to f0: natural frequency and damping of the
+        // denominator of each prototype (see `analog_power`).
+        let (pole_rel, zeta) = match self.kind {
+            SectionKind::Peaking => (1.0, 1.0 / (2.0 * a * self.q)),
+            SectionKind::LowShelf => (1.0 / a.sqrt(), 1.0 / (2.0 * self.q)),
+            SectionKind::HighShelf => (a.sqrt(), 1.0 / (2.0 * self.q)),
+            SectionKind::HighPass | SectionKind::LowPass => return None,
+        };
+        let w = 2.0 * PI * self.freq_hz * pole_rel / sample_rate;
+        let decay = (-zeta * w).exp();
+        let a1 = if zeta < 1.0 {
+            // A pole at or above Nyquist (a treble section at a low rate) would alias
+            // to a lower frequency: it is held at the highest angle instead, and the
+            // numerator's least-squares fit makes up the in-band skirt.
+            let wd = (w * (1.0 - zeta * zeta).sqrt()).min(MATCH_MAX_POLE_ANGLE);
+            -2.0 * decay * wd.cos()
+        } else {
+            -2.0 * decay * (w * (zeta * zeta - 1.0).sqrt()).cosh()
+        };
+        let a2 = decay * decay;
+        // |H|² = (B0 φ0 + B1 φ1 + B2 φ2) / (A0 φ0 + A1 φ1 + A2 φ2) with
+        // φ0 = cos²(ω/2), φ1 = sin²(ω/2), φ2 = 4 φ0 φ1 (Vicanek 2016).
+        let big_a0 = (1.0 + a1 + a2).powi(2);
+        let big_a1 = (1.0 - a1 + a2).powi(2);
+        let big_a2 = -4.0 * a2;
+        let phis = |f: f64| {
+            let phi1 = (PI * f / sample_rate).sin().powi(2);
+            let phi0 = 1.0 - phi1;
+            (phi0, phi1, 4.0 * phi0 * phi1)
+        };
+        // Numerator power target at f: |H_analog(f)|² × the denominator's power there.
+        let target = |f: f64| {
+            let (p0, p1, p2) = phis(f);
+            self.analog_power(f) * (big_a0 * p0 + big_a1 * p1 + big_a2 * p2)
+        };
+        // DC is matched exactly (a shelf's level carries the loudness of the bass).
+        let b_0 = target(0.0);
+        // Vicanek's three-point match: also exact at Nyquist and at f0.
+        // (Only where f0 lies well inside the band.)
+        let b_1 = self.analog_power(nyquist) * big_a1;
+        let three_point = if self.freq_hz < MATCH_MAX_F0 * nyquist {
+            let (p0, p1, p2) = phis(self.freq_hz);
+            numerator(b_0, b_1, (target(self.freq_hz) - b_0 * p0 - b_1 * p1) / p2)
+        } else {
+            None
+        };
+        // Better over the audible band: B1 and B2 by least squares on the relative error
+        // at MATCH_POINTS log-spaced frequencies from 20 Hz to the top of the band. At
+        // 44.1/48 kHz Nyquist is inaudible, so fitting through it wastes the freedom a
+        // resonant treble shelf needs below 20 kHz.
+        let top = (MATCH_TOP_FRACTION * nyquist).min(MATCH_TOP_HZ);
+        let (mut s11, mut s12, mut s22, mut r1, mut r2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for k in 0..MATCH_POINTS {
+            let f = MATCH_BOTTOM_HZ
+                * (top / MATCH_BOTTOM_HZ).powf(k as f64 / (MATCH_POINTS - 1) as f64);
+            let (p0, p1, p2) = phis(f);
+            let t = target(f);
+            let w = 1.0 / (t * t);
+            let rhs = t - b_0 * p0;
+            s11 += w * p1 * p1;
+            s12 += w * p1 * p2;
+            s22 += w * p2 * p2;
+            r1 += w * p1 * rhs;
+            r2 += w * p2 * rhs;
+        }
+        let det = s11 * s22 - s12 * s12;
+        let least_squares = if det.abs() > 1e-300 {
+            numerator(
+                b_0,
+                (r1 * s22 - r2 * s12) / det,
+                (s11 * r2 - s12 * r1) / det,
+            )
+        } else {
+            None
+        };
+        // Keep whichever candidate (least squares, three-point, or the cookbook's bilinear
+        // design) is closest to the analog magnitude on the band: the least squares is
+        // poorly conditioned for a narrow bass peak at a high rate, where bilinear is
+        // already exact, and the three-point match wins for some resonant shelves.
+        let bilinear = self.bilinear_coeffs(sample_rate);
+        [least_squares, three_point]
+            .into_iter()
+            .flatten()
+            .map(|(b0, b1, b2)| Coeffs { b0, b1, b2, a1, a2 })
+            .chain(std::iter::once(bilinear))
+            .filter(Coeffs::is_finite)
+            .map(|c| (self.band_error_db(&c, sample_rate, top), c))
+            .min_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(_, c)| c)
+    }
+
+    /// Largest |dB| difference between `c` and the analog prototype on the match band.
+    fn band_error_db(&self, c: &Coeffs, sample_rate: f64, top: f64) -> f64 {
+        let mut worst: f64 = 0.0;
+        for k in 0..MATCH_POINTS {
+            let f = MATCH_BOTTOM_HZ
+                * (top / MATCH_BOTTOM_HZ).powf(k as f64 / (MATCH_POINTS - 1) as f64);
+            let ratio = c.power(f, sample_rate) / self.analog_power(f);
+            worst = worst.max(ratio.log10().abs());
+        }
+        if worst.is_finite() {
+            10.0 * worst
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// The cookbook's bilinear-transform design (prewarped at f0), frequency clamped below
+    /// Nyquist. Used for pass filters, as the fallback of [`Self::coeffs`], and where a
+    /// standard specifies bilinear coefficients (the BS.1770 K-weighting).
+    pub fn bilinear_coeffs(&self, sample_rate: f64) -> Coeffs {
+        let s = self.sanitized();
         let nyquist_guard = 0.49 * sample_rate;
-        let f0 = if self.freq_hz.is_finite() {
-            self.freq_hz.clamp(1.0, nyquist_guard)
-        } else {
-            1000.0
-        };
-        let q = if self.q.is_finite() {
-            self.q.clamp(MIN_Q, MAX_Q)
-        } else {
-            std::f64::consts::FRAC_1_SQRT_2
-        };
-        let gain_db = if self.gain_db.is_finite() {
-            self.gain_db
-                .clamp(-MAX_SECTION_GAIN_DB, MAX_SECTION_GAIN_DB)
-        } else {
-            0.0
-        };
+        let f0 = s.freq_hz.min(nyquist_guard);
+        let q = s.q;
+        let gain_db = s.gain_db;
         let w0 = 2.0 * PI * f0 / sample_rate;
         let (sin_w0, cos_w0) = w0.sin_cos();
         let alpha = sin_w0 / (2.0 * q);
@@ -138,6 +318,37 @@ impl Section {
     }
 }
 
+/// The minimum-phase numerator (b0, b1, b2) whose power on the unit circle is
+/// B0 φ0 + B1 φ1 + B2 φ2 (φ0 = cos²(ω/2), φ1 = sin²(ω/2), φ2 = 4 φ0 φ1), or `None` when
+/// no real numerator has that power.
+fn numerator(big_b0: f64, big_b1: f64, big_b2: f64) -> Option<(f64, f64, f64)> {
+    if !(big_b0 >= 0.0 && big_b1 >= 0.0) {
+        return None;
+    }
+    let (r0, r1) = (big_b0.sqrt(), big_b1.sqrt());
+    let w = 0.5 * (r0 + r1);
+    let disc = w * w + big_b2;
+    if !(disc >= 0.0) || w <= 0.0 {
+        return None;
+    }
+    let b0 = 0.5 * (w + disc.sqrt());
+    Some((b0, 0.5 * (r0 - r1), -big_b2 / (4.0 * b0)))
+}
+
+/// Least-squares band of the matched design: 20 Hz up to 20 kHz or 0.45 fs, whichever is
+/// lower, sampled at `MATCH_POINTS` log-spaced frequencies (about 1/3 octave apart).
+pub const MATCH_BOTTOM_HZ: f64 = 20.0;
+pub const MATCH_TOP_HZ: f64 = 20_000.0;
+pub const MATCH_TOP_FRACTION: f64 = 0.9;
+pub const MATCH_POINTS: usize = 32;
+
+/// Highest f0 (fraction of Nyquist) for the three-point match, which matches the analog
+/// magnitude at f0: f0 must lie inside the band with room to spare.
+pub const MATCH_MAX_F0: f64 = 0.9;
+/// Highest pole angle (rad/sample) of the impulse-invariant pole mapping: beyond ~0.9π
+/// an analog pole near or above Nyquist would alias to a lower frequency.
+pub const MATCH_MAX_POLE_ANGLE: f64 = 0.9 * PI;
+
 /// Q range accepted from models and loaded measurements (beyond it, sections ring or vanish).
 pub const MIN_Q: f64 = 0.1;
 pub const MAX_Q: f64 = 20.0;
@@ -162,6 +373,24 @@ impl Coeffs {
         a1: 0.0,
         a2: 0.0,
     };
+
+    /// 1/H: numerator and denominator swapped (stable when the zeros are inside the unit
+    /// circle, as for every minimum-phase peaking and shelf design).
+    pub fn reciprocal(&self) -> Self {
+        Self {
+            b0: 1.0 / self.b0,
+            b1: self.a1 / self.b0,
+            b2: self.a2 / self.b0,
+            a1: self.b1 / self.b0,
+            a2: self.b2 / self.b0,
+        }
+    }
+
+    pub fn is_finite(&self) -> bool {
+        [self.b0, self.b1, self.b2, self.a1, self.a2]
+            .iter()
+            .all(|v| v.is_finite())
+    }
 
     /// Complex response at `freq_hz`, as (re, im).
     pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {

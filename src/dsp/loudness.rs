@@ -97,8 +97,8 @@ pub fn band_power(coeffs: &[Coeffs], cos: &[Option<(f64, f64)>; FINE_LEN]) -> [f
 /// K-weighting power at every grid band below Nyquist at `sample_rate` (bands the host's
 /// rate can't carry weigh nothing), normalised so the weights sum to 1.
 pub fn k_weights(sample_rate: f64) -> [f64; GRID_LEN] {
-    let shelf = K_SHELF.coeffs(K_WEIGHT_RATE);
-    let hp = K_HIGHPASS.coeffs(K_WEIGHT_RATE);
+    let shelf = K_SHELF.bilinear_coeffs(K_WEIGHT_RATE);
+    let hp = K_HIGHPASS.bilinear_coeffs(K_WEIGHT_RATE);
     let mut w = [0.0; GRID_LEN];
     for (i, wi) in w.iter_mut().enumerate() {
         let f = grid_hz(i);

@@ -53,43 +53,44 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Open-back: the fitted mean delta of the class members.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.165 dB, max 0.550 dB at 48 kHz
-/// (RMS 0.206 dB, max 0.746 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.137 dB, max 0.358 dB at 48 kHz
+/// (RMS 0.137 dB, max 0.388 dB at 44.1 kHz).
 pub const OPEN_BACK: Voicing = Voicing {
     name: "Open-back",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 54.540022736390526, 0.396067818924495, -9.228077674073335),
-        Section::new(SectionKind::Peaking, 207.29171442136973, 0.7689786558607985, 3.266128312226527),
-        Section::new(SectionKind::Peaking, 784.4105101755899, 1.1890609772148488, -1.9494502175147856),
-        Section::new(SectionKind::Peaking, 2479.8131803626575, 2.4284927956584594, 1.9343139728079752),
-        Section::new(SectionKind::Peaking, 4144.035168187562, 1.6949953242855642, -5.162017919758071),
-        Section::new(SectionKind::Peaking, 5274.123566915245, 5.564512473206111, 2.369991645501826),
-        Section::new(SectionKind::Peaking, 8338.100300049771, 1.4066397921923297, 7.150742156019189),
-        Section::new(SectionKind::Peaking, 9518.214353257721, 2.55691715959574, -8.234630355213381),
-        Section::new(SectionKind::Peaking, 16156.125603790471, 1.64836660208512, 6.288005342115687),
+        Section::new(SectionKind::LowShelf, 49.873176124660596, 0.4028641469514935, -9.523794385042244),
+        Section::new(SectionKind::Peaking, 211.1291834985483, 0.8262505643773519, 3.124677096351254),
+        Section::new(SectionKind::Peaking, 787.274435864049, 1.2435884919209812, -1.915072553107268),
+        Section::new(SectionKind::Peaking, 2505.710618131024, 2.2404986563225444, 2.2102928143392844),
+        Section::new(SectionKind::Peaking, 4236.448435148548, 1.5220584521018083, -5.350190958534746),
+        Section::new(SectionKind::Peaking, 5281.834265430076, 4.527240871873192, 3.3248338139245264),
+        Section::new(SectionKind::Peaking, 8122.093774791772, 2.028913670886266, 7.190878425561044),
+        Section::new(SectionKind::Peaking, 9435.34617881975, 3.2208194671166237, -7.38392918599106),
+        Section::new(SectionKind::Peaking, 16599.803328953567, 2.705800091002803, 7.963346925800731),
+        Section::new(SectionKind::Peaking, 19507.199379972346, 3.538982517013059, -4.226297124416663),
     ],
-    fit_rms_db: 0.16454310381879136,
-    fit_max_db: 0.5500377584748644,
+    fit_rms_db: 0.13745993017051095,
+    fit_max_db: 0.35848793038420057,
 };
 
 /// Closed-back: the fitted mean delta of the class members.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.177 dB, max 0.439 dB at 48 kHz
-/// (RMS 0.198 dB, max 0.596 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.245 dB, max 0.706 dB at 48 kHz
+/// (RMS 0.247 dB, max 0.706 dB at 44.1 kHz).
 pub const CLOSED_BACK: Voicing = Voicing {
     name: "Closed-back",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 71.49970549080628, 3.110672799757151, -1.3424581832918792),
-        Section::new(SectionKind::Peaking, 147.183222879082, 0.668959283364998, 6.769450336015224),
-        Section::new(SectionKind::LowShelf, 629.6504165743995, 1.1732237575945141, -2.493870265030455),
-        Section::new(SectionKind::HighShelf, 1131.0692821691393, 1.1349182656503654, 3.260059608793065),
-        Section::new(SectionKind::Peaking, 2085.634880931792, 1.2194879827207377, -4.89888408495501),
-        Section::new(SectionKind::Peaking, 5183.589226291035, 2.3581274758082764, -1.9032937592577692),
-        Section::new(SectionKind::Peaking, 8398.678538446824, 3.225820917489712, -2.2537520479419735),
-        Section::new(SectionKind::Peaking, 14583.178351377008, 1.4129177524164565, -6.296805643620487),
-        Section::new(SectionKind::HighShelf, 19069.379359997125, 1.1490048213209085, -2.8429649419296634),
+        Section::new(SectionKind::LowShelf, 33.158084341948566, 0.20872651026151248, -4.312003490726638),
+        Section::new(SectionKind::Peaking, 139.87813602153412, 1.0284881701733393, 4.975702916264261),
+        Section::new(SectionKind::Peaking, 493.4415570747486, 0.9448397804440487, -3.8058945758162683),
+        Section::new(SectionKind::HighShelf, 780.5237946872127, 0.2, 3.879875260669415),
+        Section::new(SectionKind::Peaking, 2203.8566970877314, 1.9648739426523538, -3.312238528245182),
+        Section::new(SectionKind::Peaking, 5159.1550238986, 2.1810725033077225, -1.9151352702026372),
+        Section::new(SectionKind::Peaking, 8307.291835282978, 5.3485661716943955, -2.012308068097751),
+        Section::new(SectionKind::Peaking, 16274.672914241148, 1.7111608415550488, -8.691982195484865),
+        Section::new(SectionKind::Peaking, 17490.207794338134, 5.19639954968339, 5.971538362556792),
     ],
-    fit_rms_db: 0.17746111594165484,
-    fit_max_db: 0.43931250429934954,
+    fit_rms_db: 0.2450133431244827,
+    fit_max_db: 0.7057763055478177,
 };

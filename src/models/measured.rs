@@ -13,109 +13,111 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Sony MDR-7506 — `sony_mdr7506.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.351 dB, max 0.763 dB at 48 kHz
-/// (RMS 0.360 dB, max 1.005 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.271 dB, max 0.717 dB at 48 kHz
+/// (RMS 0.273 dB, max 0.698 dB at 44.1 kHz).
 pub const SONY_MDR7506: Voicing = Voicing {
     name: "Sony MDR-7506",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 20.288666052163368, 1.599729329267, -4.419345166557468),
-        Section::new(SectionKind::LowShelf, 48.27226351923326, 0.4371811600921461, -0.22770983026488575),
-        Section::new(SectionKind::LowShelf, 49.17950483261664, 0.4934548784033652, -0.29405352427587955),
-        Section::new(SectionKind::LowShelf, 174.37586986473738, 2.0, 0.990057108985587),
-        Section::new(SectionKind::Peaking, 2863.431157248656, 3.7519477137968664, 1.9948594742111874),
-        Section::new(SectionKind::Peaking, 3694.9429654446085, 7.124307002736493, -1.7621854084512414),
-        Section::new(SectionKind::Peaking, 5617.805595585706, 0.8636228760525752, 5.260931664199622),
-        Section::new(SectionKind::Peaking, 10999.132377457709, 3.428725305561203, 1.9038254702464779),
-        Section::new(SectionKind::Peaking, 14595.335099583952, 1.729310282743672, -7.8348428806935715),
-        Section::new(SectionKind::HighShelf, 19999.99999999998, 0.2, 0.8301081341766768),
+        Section::new(SectionKind::Peaking, 20.900252164608045, 1.6014135572091435, -4.438647785609869),
+        Section::new(SectionKind::LowShelf, 34.52307609404663, 1.03824404534762, -0.5123623498626603),
+        Section::new(SectionKind::LowShelf, 175.08250976388945, 1.9101392989921857, 0.907545489044492),
+        Section::new(SectionKind::Peaking, 237.2367225521099, 6.314031625385727, -1.0148868001157594),
+        Section::new(SectionKind::HighShelf, 736.8600566456226, 1.0078373853178098, -1.353239368752432),
+        Section::new(SectionKind::Peaking, 3733.147669205433, 5.987339818468304, -2.749902919905895),
+        Section::new(SectionKind::Peaking, 5774.981554840208, 0.4844702919623212, 7.562676520454623),
+        Section::new(SectionKind::HighShelf, 10037.589230104373, 2.0, 1.4600996136534194),
+        Section::new(SectionKind::Peaking, 14599.597737509715, 2.3552731035830217, -11.342847668638083),
+        Section::new(SectionKind::Peaking, 18128.95473865481, 7.6477826034787535, 2.2894275768692824),
     ],
-    fit_rms_db: 0.350622700599343,
-    fit_max_db: 0.7629756197422131,
+    fit_rms_db: 0.2714050682535343,
+    fit_max_db: 0.7170838732943325,
 };
 
 /// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv`.
 /// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that
 /// rig's target, which has no Harman bass shelf: its bass reads against a flat low end.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.437 dB, max 1.091 dB at 48 kHz
-/// (RMS 0.439 dB, max 1.091 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.500 dB, max 1.346 dB at 48 kHz
+/// (RMS 0.501 dB, max 1.349 dB at 44.1 kHz).
 pub const KRK_KNS8400: Voicing = Voicing {
     name: "KRK KNS 8400",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 87.0457877086057, 2.0, -0.9740602089327827),
-        Section::new(SectionKind::Peaking, 195.62093646891245, 0.5770798807518018, 8.663805900509981),
-        Section::new(SectionKind::Peaking, 478.00665951701984, 0.746458886859218, -8.856754337291342),
-        Section::new(SectionKind::Peaking, 609.100547811052, 1.9389806933255975, 3.843891093809665),
-        Section::new(SectionKind::Peaking, 3248.0756812299974, 1.1182134008968156, 7.128201332377923),
-        Section::new(SectionKind::Peaking, 4772.051306929667, 3.8827212500124553, -3.1127700218577403),
-        Section::new(SectionKind::Peaking, 7860.746457737899, 4.906978014314322, -2.9305385186384294),
-        Section::new(SectionKind::HighShelf, 8250.829023883987, 1.937198811440377, 2.6697990917072953),
-        Section::new(SectionKind::Peaking, 14506.359975016694, 1.921796672795393, -5.10064479249653),
-        Section::new(SectionKind::HighShelf, 19068.75901524335, 2.0, -2.0644122324846728),
+        Section::new(SectionKind::LowShelf, 42.588178570927234, 1.5082653823529901, 0.5860841783170104),
+        Section::new(SectionKind::LowShelf, 86.74787117679463, 2.0, -1.345741789317084),
+        Section::new(SectionKind::Peaking, 202.3730879061374, 0.5306301050864589, 9.036908199194478),
+        Section::new(SectionKind::Peaking, 409.5958999308926, 0.7466427842993221, -7.619544197569367),
+        Section::new(SectionKind::Peaking, 3202.4542398842486, 1.3700065277700841, 7.064786876625401),
+        Section::new(SectionKind::Peaking, 4771.327134691721, 5.723760573291004, -2.2628561786805363),
+        Section::new(SectionKind::HighShelf, 8755.580355085709, 2.0, 3.383583340394535),
+        Section::new(SectionKind::Peaking, 14629.512862687561, 2.0709111198138705, -7.309743692112822),
+        Section::new(SectionKind::HighShelf, 17148.0048829746, 2.0, -1.569831823291888),
+        Section::new(SectionKind::Peaking, 17580.54947011504, 7.459846063444574, 5.215037040206125),
     ],
-    fit_rms_db: 0.4365940632086398,
-    fit_max_db: 1.0911376559005657,
+    fit_rms_db: 0.49952010872444197,
+    fit_max_db: 1.345679988883262,
 };
 
 /// Austrian Audio Hi-X55 (for Hi-X50) — `austrian_audio_hix55_substitute_for_hix50.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.224 dB, max 0.680 dB at 48 kHz
-/// (RMS 0.226 dB, max 0.649 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.226 dB, max 0.693 dB at 48 kHz
+/// (RMS 0.226 dB, max 0.694 dB at 44.1 kHz).
 pub const AUSTRIAN_AUDIO_HIX55: Voicing = Voicing {
     name: "Austrian Audio Hi-X55 (for Hi-X50)",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 20.02520528755166, 5.771129818690372, 0.8956205886768237),
-        Section::new(SectionKind::LowShelf, 88.65692517941898, 1.4451489329621627, -3.71729964289843),
-        Section::new(SectionKind::Peaking, 164.35065309340533, 0.8852143606440237, 4.074069944943077),
-        Section::new(SectionKind::Peaking, 484.8695835992681, 0.8377730494537713, -4.124749919128149),
-        Section::new(SectionKind::Peaking, 1280.75669751061, 1.2403808718545748, 8.288762976322595),
-        Section::new(SectionKind::Peaking, 2327.431103187338, 1.2527527964918659, -11.106021747817326),
-        Section::new(SectionKind::Peaking, 7349.084940150143, 3.1831321725466113, 6.714644072739306),
-        Section::new(SectionKind::Peaking, 8253.150799061727, 1.4315597116448495, -5.6760700782238125),
-        Section::new(SectionKind::Peaking, 17320.45189619667, 2.2739004674782293, 1.7771624505054417),
+        Section::new(SectionKind::Peaking, 19.999999999999996, 5.761744651830339, 0.895858121423224),
+        Section::new(SectionKind::LowShelf, 88.99499576570204, 1.4438235565703303, -3.7426008404542133),
+        Section::new(SectionKind::Peaking, 165.56453211754163, 0.8493580796071053, 4.115806582562886),
+        Section::new(SectionKind::Peaking, 483.31391628877896, 0.8049411056176902, -4.226478446815158),
+        Section::new(SectionKind::Peaking, 1282.4014107165685, 1.218112072380996, 8.469076737967635),
+        Section::new(SectionKind::Peaking, 2324.4752858807074, 1.2467228650655617, -11.2692262795685),
+        Section::new(SectionKind::Peaking, 7376.017382757057, 3.8426960937512407, 6.652506801603668),
+        Section::new(SectionKind::Peaking, 8280.194260296745, 1.9104716314814023, -5.6441255376658),
+        Section::new(SectionKind::Peaking, 17181.6083483609, 5.087523247808589, 2.0711242476244944),
     ],
-    fit_rms_db: 0.2240025259193804,
-    fit_max_db: 0.679954070004805,
+    fit_rms_db: 0.22582502280213212,
+    fit_max_db: 0.6925354708861837,
 };
 
 /// beyerdynamic DT 1990 Pro — `beyerdynamic_dt1990pro.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.174 dB, max 0.649 dB at 48 kHz
-/// (RMS 0.174 dB, max 0.648 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.143 dB, max 0.511 dB at 48 kHz
+/// (RMS 0.142 dB, max 0.513 dB at 44.1 kHz).
 pub const BEYERDYNAMIC_DT1990PRO: Voicing = Voicing {
     name: "beyerdynamic DT 1990 Pro",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 62.65757660472373, 0.4228263833663386, -8.540380975968175),
-        Section::new(SectionKind::Peaking, 209.47255041800864, 0.7709795554333004, 3.2667203459703757),
-        Section::new(SectionKind::Peaking, 869.0717314655316, 0.7975828783072998, -1.3474282352343465),
-        Section::new(SectionKind::Peaking, 4247.024546564139, 3.0939815790298386, -5.566531825440208),
-        Section::new(SectionKind::Peaking, 5300.3315567369455, 6.507462516221752, 1.907221689415641),
-        Section::new(SectionKind::Peaking, 7794.812907719155, 2.842071684547346, 8.928008714568278),
-        Section::new(SectionKind::HighShelf, 8022.916592120585, 0.9321053945454028, 8.80995001169627),
-        Section::new(SectionKind::Peaking, 10302.101175875443, 1.3694945257210278, -8.948977171754587),
-        Section::new(SectionKind::HighShelf, 17921.935892470934, 1.2892035028123567, -7.896090290377137),
+        Section::new(SectionKind::LowShelf, 61.44028950966284, 0.4384265191068632, -8.456387114590052),
+        Section::new(SectionKind::Peaking, 208.2178100689526, 0.8530008886738458, 3.1084280180214936),
+        Section::new(SectionKind::Peaking, 825.1970149972076, 1.322441279781409, -1.2623816975943096),
+        Section::new(SectionKind::HighShelf, 3050.1864388470985, 1.0636153814231655, 3.2166210629144976),
+        Section::new(SectionKind::Peaking, 4214.943679296134, 2.3254567247485234, -9.580659429590698),
+        Section::new(SectionKind::Peaking, 6231.990728878119, 7.545224124512303, -1.8212159654209301),
+        Section::new(SectionKind::Peaking, 7831.523481844806, 3.9977773703816353, 6.4118526029063645),
+        Section::new(SectionKind::Peaking, 10146.838572728466, 3.3431226336167037, -4.75493687348788),
+        Section::new(SectionKind::HighShelf, 15958.856322406835, 2.0, -3.001256224519841),
+        Section::new(SectionKind::Peaking, 16024.276153220702, 3.863056219009333, 8.074160554813469),
     ],
-    fit_rms_db: 0.1738152485677526,
-    fit_max_db: 0.6489642828021225,
+    fit_rms_db: 0.14301639746848632,
+    fit_max_db: 0.5109339526436216,
 };
 
 /// AKG K702 — `akg_k702.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 8 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.242 dB, max 0.647 dB at 48 kHz
-/// (RMS 0.248 dB, max 0.849 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.226 dB, max 0.620 dB at 48 kHz
+/// (RMS 0.227 dB, max 0.616 dB at 44.1 kHz).
 pub const AKG_K702: Voicing = Voicing {
     name: "AKG K702",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 52.900628274194034, 0.40983230309620383, -9.207197029242742),
-        Section::new(SectionKind::Peaking, 210.127089764545, 0.7899055377417566, 3.181080644518661),
-        Section::new(SectionKind::Peaking, 719.2829777873758, 2.18130059834841, -1.863941972904344),
-        Section::new(SectionKind::Peaking, 2427.938305158249, 1.077776259593257, 10.952246207042036),
-        Section::new(SectionKind::Peaking, 3802.0057748531094, 0.5633346985154769, -14.770672106169139),
-        Section::new(SectionKind::Peaking, 5442.37780218354, 1.0620419614078296, 11.860399977884684),
-        Section::new(SectionKind::Peaking, 9495.66759107337, 3.535444381063668, -5.485836600700702),
-        Section::new(SectionKind::Peaking, 16989.388519506374, 2.2344236998864635, 5.1972332696198755),
+        Section::new(SectionKind::Peaking, 20.584073064975122, 4.607409714877986, -0.8460447818179941),
+        Section::new(SectionKind::LowShelf, 54.09562853821382, 0.43157367766024435, -8.463354232077291),
+        Section::new(SectionKind::Peaking, 195.09893812622158, 1.175200155019323, 2.8124397788934345),
+        Section::new(SectionKind::HighShelf, 516.1090938410641, 1.620419516008969, -1.5407180754902583),
+        Section::new(SectionKind::Peaking, 2349.419930804998, 1.597558083388629, 5.460495325236192),
+        Section::new(SectionKind::Peaking, 3756.18800431845, 1.5396327776425638, -4.422549568994322),
+        Section::new(SectionKind::Peaking, 5535.326671644875, 1.8438383233327287, 5.341989173552252),
+        Section::new(SectionKind::Peaking, 9476.737176073464, 4.698701623736921, -5.71459217502679),
+        Section::new(SectionKind::Peaking, 16982.10331141868, 4.698350086372446, 6.057837249026129),
     ],
-    fit_rms_db: 0.2416333246014774,
-    fit_max_db: 0.6469044561744335,
+    fit_rms_db: 0.2262504914282028,
+    fit_max_db: 0.6200706608436963,
 };
