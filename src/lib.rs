@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
 
+pub mod background;
 pub mod dsp;
 pub mod editor;
 pub mod measurement;
@@ -19,6 +20,7 @@ pub mod settings;
 pub mod shared;
 pub mod state;
 
+use background::Worker;
 use dsp::cascade::SectionList;
 use dsp::engine::Engine;
 use dsp::meters::OutputTap;
@@ -42,6 +44,9 @@ pub struct Cans {
     /// Load/fit state shared with the background task and the editor.
     measurement: Arc<MeasurementShared>,
     measurement_sync: AudioSync,
+    /// Loads and fits measurements off the audio thread (`None` if no thread could be
+    /// started; see `background`).
+    worker: Option<Worker>,
 }
 
 impl Default for Cans {
@@ -57,6 +62,7 @@ impl Default for Cans {
             shared: Arc::new(Shared::new(analyzer_rx)),
             measurement: Arc::new(MeasurementShared::default()),
             measurement_sync: AudioSync::default(),
+            worker: None,
         }
     }
 }
@@ -85,35 +91,28 @@ impl Plugin for Cans {
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
     type SysExMessage = ();
-    type BackgroundTask = Task;
+    /// Background work runs on the plug-in's own thread (`background`), not nice-plug's.
+    type BackgroundTask = ();
     type Editor = editor::Editor;
-
-    fn task_executor(&mut self) -> TaskExecutor<Self> {
-        let shared = self.measurement.clone();
-        let stored = self.params.custom_measurement.clone();
-        Box::new(move |task| {
-            // A panic here would kill nice-plug's worker thread, and the host would abort
-            // when the plug-in is destroyed (seen in the fuzzed-automation test): contain it.
-            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                measurement::run_task(task, &shared, &stored)
-            }));
-            if ran.is_err() {
-                shared.set_status(measurement::MeasurementStatus::Failed {
-                    message: "Fitting the measurement failed unexpectedly; the previous \
-                              correction is unchanged."
-                        .into(),
-                });
-            }
-        })
-    }
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
     }
 
-    fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        let loader =
-            editor::loader::BackgroundLoader::new(async_executor, self.measurement.clone());
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let submit: editor::loader::Submit = match self.worker() {
+            Some(worker) => {
+                let requests = worker.requests().clone();
+                Arc::new(move |task| requests.submit(task))
+            }
+            None => {
+                // No background thread: load on the editor's thread.
+                let shared = self.measurement.clone();
+                let params = self.params.clone();
+                Arc::new(move |task| background::run_contained(task, &shared, &params))
+            }
+        };
+        let loader = editor::loader::BackgroundLoader::new(submit, self.measurement.clone());
         editor::create(self.params.clone(), self.shared.clone(), Box::new(loader))
     }
 
@@ -129,13 +128,14 @@ impl Plugin for Cans {
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        context: &mut impl ActivateContext<Self>,
+        _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        // Re-fit a measurement restored with the session before the first block (runs on
-        // this thread; a cached fit of the same data is reused).
+        // Re-fit a measurement restored with the session before the first block (on this
+        // thread; a cached fit of the same data is reused).
+        self.worker();
         self.measurement_sync
             .mark_restores_seen(&self.params.custom_measurement);
-        context.execute(Task::RefitStored);
+        background::run_contained(Task::RefitStored, &self.measurement, &self.params);
         self.measurement_sync.update(
             &self.measurement,
             &self.params.custom_measurement,
@@ -165,14 +165,16 @@ impl Plugin for Cans {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        context: &mut impl ProcessContext<Self>,
+        _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         if self.measurement_sync.update(
             &self.measurement,
             &self.params.custom_measurement,
             &mut self.custom_correction,
         ) {
-            context.execute_background(Task::RefitStored);
+            if let Some(worker) = &self.worker {
+                worker.requests().refit();
+            }
         }
         let settings = self.current_settings();
         self.publish_offline_bypass();
@@ -222,10 +224,18 @@ impl Cans {
         self.shared.offline_bypass.store(active, Ordering::Relaxed);
     }
 
-    /// Load state shared with the editor: pass it to the editor with the `AsyncExecutor`
-    /// for "Load measurement…" (`measurement::request_load`) and the status line.
+    /// Load state shared with the editor (status line, fitted correction).
     pub fn measurement(&self) -> Arc<MeasurementShared> {
         self.measurement.clone()
+    }
+
+    /// The background thread, started on first use (never on the audio thread: `activate`
+    /// and `editor` start it, `process` only uses it).
+    fn worker(&mut self) -> Option<&Worker> {
+        if self.worker.is_none() {
+            self.worker = Worker::spawn(self.measurement.clone(), self.params.clone());
+        }
+        self.worker.as_ref()
     }
 
     fn current_settings(&self) -> dsp::engine::EngineSettings {

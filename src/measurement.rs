@@ -3,8 +3,8 @@
 //! audio thread lock-free.
 //!
 //! Flow:
-//! - The editor calls [`request_load`] (→ [`Task::LoadMeasurement`], run by nice-plug's
-//!   background task executor). The file is parsed (`models::csv`), the delta
+//! - The editor submits [`Task::LoadMeasurement`], run on the plug-in's background thread
+//!   (`crate::background`). The file is parsed (`models::csv`), the delta
 //!   *measurement − Harman OE 2018 (GRAS)* is fitted (`models::fit`), and the correction
 //!   (the fitted delta's exact inverse) is published through [`CorrectionHandoff`]. The
 //!   measurement is stored in the persisted `custom_measurement` field so a session
@@ -23,7 +23,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 use nice_plug::params::persist::PersistentField;
-use nice_plug::prelude::*;
 
 use crate::dsp::biquad::{Section, SectionKind};
 use crate::dsp::cascade::{MAX_SECTIONS, SectionList};
@@ -32,7 +31,7 @@ use crate::models::data::Rig;
 use crate::models::fit::{self, FitResult, MAX_FIT_SECTIONS};
 use crate::state::{CustomMeasurement, StoredMeasurement};
 
-/// Background work of the plug-in (nice-plug's `Plugin::BackgroundTask`).
+/// Background work of the plug-in (run by `crate::background`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     /// Parse and fit the CSV at this path; on success store it and publish its correction.
@@ -41,12 +40,6 @@ pub enum Task {
     RefitStored,
     /// Forget the stored measurement and publish an empty correction.
     ClearMeasurement,
-}
-
-/// Ask the background executor to load `path` (for the editor's "Load measurement…").
-/// The result shows in [`MeasurementShared::status`].
-pub fn request_load<P: Plugin<BackgroundTask = Task>>(executor: &AsyncExecutor<P>, path: PathBuf) {
-    executor.execute_background(Task::LoadMeasurement(path));
 }
 
 /// What the editor shows about the loaded measurement.

@@ -17,7 +17,7 @@ use nice_plug::context::PluginApi;
 use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::plugin::PluginState;
-use nice_plug::prelude::{AsyncExecutor, Enum};
+use nice_plug::prelude::Enum;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
@@ -105,12 +105,12 @@ impl MeasurementLoader for CountingLoader {
 
 fn immediate_loader(params: &Arc<CansParams>) -> BackgroundLoader {
     let shared = Arc::new(MeasurementShared::default());
-    let run: Arc<dyn Fn(cans::measurement::Task) + Send + Sync> = {
+    let run: cans::editor::loader::Submit = {
         let shared = shared.clone();
         let params = params.clone();
         Arc::new(move |task| run_task(task, &shared, &params.custom_measurement))
     };
-    BackgroundLoader::new(AsyncExecutor::new(run.clone(), run), shared)
+    BackgroundLoader::new(run, shared)
 }
 
 /// The harness runs the app with the GUI context it attaches on the first frame.

@@ -234,6 +234,49 @@ fn state_v1_fixture_loads_every_value() {
     assert_healthy(&mut plugin, "version-1 session");
 }
 
+/// A host removes one of two instances while sessions it just restored are still being
+/// fitted, then removes the other. nice-plug 0.4.2's shared background worker exits when it
+/// meets a task of a destroyed instance, and destroying the next instance then aborts the
+/// host. Cans fits on a thread of its own, joined when its instance goes, so this must
+/// simply work, and the instances left keep working.
+#[test]
+fn removing_instances_while_restored_measurements_are_fitted_never_aborts() {
+    let bytes = std::fs::read(fixture("state_v1.clap")).expect("tests/fixtures/state_v1.clap");
+    // A different measurement per restore, so no fit is served from the cache.
+    let session = |k: usize| {
+        let mut json = clap_json(&bytes);
+        let mut m = v1_measurement();
+        m["raw_db"][3] = json!(-2.5 - 0.25 * k as f64);
+        json["fields"]["custom_measurement"] = Value::String(m.to_string());
+        clap_bytes(&json)
+    };
+    let (mut l, mut r) = (vec![0.1f32; BLOCK], vec![-0.1f32; BLOCK]);
+    let mut a = fresh();
+    let mut b = fresh();
+    for k in 0..12 {
+        a.load_state(&session(k));
+        a.process(&mut l, &mut r);
+        b.load_state(&session(100 + k));
+        b.process(&mut l, &mut r);
+    }
+    drop(a);
+    for k in 0..12 {
+        b.load_state(&session(200 + k));
+        b.process(&mut l, &mut r);
+    }
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+    assert_healthy(
+        &mut b,
+        "the instance left after another was removed mid-fit",
+    );
+    drop(b);
+    // And a new instance still gets its fit done.
+    let mut c = fresh();
+    c.load_state(&session(300));
+    c.process(&mut l, &mut r);
+    assert_healthy(&mut c, "a new instance after both were removed");
+}
+
 /// Every parameter set to a non-default value through the host, saved, loaded into a fresh
 /// instance: every value identical, bit for bit.
 #[test]

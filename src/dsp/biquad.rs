@@ -116,22 +116,31 @@ impl Section {
 
     /// |H(j 2π f)|² of the analog prototype (cookbook s-domain forms).
     pub fn analog_power(&self, freq_hz: f64) -> f64 {
+        self.analog_power_fn()(freq_hz)
+    }
+
+    /// [`Self::analog_power`] as a function of frequency, with the per-section constants
+    /// computed once (for evaluating one section on many frequencies).
+    pub fn analog_power_fn(&self) -> impl Fn(f64) -> f64 + use<> {
         let s = self.sanitized();
-        let u = freq_hz / s.freq_hz;
-        let u2 = u * u;
         let a = 10f64.powf(s.gain_db / 40.0);
-        let q = s.q;
-        let quad = |c2: f64, c1: f64, c0: f64| (c0 - c2 * u2).powi(2) + (c1 * u).powi(2);
-        match s.kind {
-            SectionKind::Peaking => quad(1.0, a / q, 1.0) / quad(1.0, 1.0 / (a * q), 1.0),
-            SectionKind::LowShelf => {
-                a * a * quad(1.0, a.sqrt() / q, a) / quad(a, a.sqrt() / q, 1.0)
+        let (q, f0, kind) = (s.q, s.freq_hz, s.kind);
+        let sqrt_a = a.sqrt();
+        move |freq_hz: f64| {
+            let u = freq_hz / f0;
+            let u2 = u * u;
+            let quad = |c2: f64, c1: f64, c0: f64| (c0 - c2 * u2).powi(2) + (c1 * u).powi(2);
+            match kind {
+                SectionKind::Peaking => quad(1.0, a / q, 1.0) / quad(1.0, 1.0 / (a * q), 1.0),
+                SectionKind::LowShelf => {
+                    a * a * quad(1.0, sqrt_a / q, a) / quad(a, sqrt_a / q, 1.0)
+                }
+                SectionKind::HighShelf => {
+                    a * a * quad(a, sqrt_a / q, 1.0) / quad(1.0, sqrt_a / q, a)
+                }
+                SectionKind::HighPass => u2 * u2 / quad(1.0, 1.0 / q, 1.0),
+                SectionKind::LowPass => 1.0 / quad(1.0, 1.0 / q, 1.0),
             }
-            SectionKind::HighShelf => {
-                a * a * quad(a, a.sqrt() / q, 1.0) / quad(1.0, a.sqrt() / q, a)
-            }
-            SectionKind::HighPass => u2 * u2 / quad(1.0, 1.0 / q, 1.0),
-            SectionKind::LowPass => 1.0 / quad(1.0, 1.0 / q, 1.0),
         }
     }
 
@@ -171,15 +180,16 @@ impl Section {
             (phi0, phi1, 4.0 * phi0 * phi1)
         };
         // Numerator power target at f: |H_analog(f)|² × the denominator's power there.
+        let analog = self.analog_power_fn();
         let target = |f: f64| {
             let (p0, p1, p2) = phis(f);
-            self.analog_power(f) * (big_a0 * p0 + big_a1 * p1 + big_a2 * p2)
+            analog(f) * (big_a0 * p0 + big_a1 * p1 + big_a2 * p2)
         };
         // DC is matched exactly (a shelf's level carries the loudness of the bass).
         let b_0 = target(0.0);
         // Vicanek's three-point match: also exact at Nyquist and at f0.
         // (Only where f0 lies well inside the band.)
-        let b_1 = self.analog_power(nyquist) * big_a1;
+        let b_1 = analog(nyquist) * big_a1;
         let three_point = if self.freq_hz < MATCH_MAX_F0 * nyquist {
             let (p0, p1, p2) = phis(self.freq_hz);
             numerator(b_0, b_1, (target(self.freq_hz) - b_0 * p0 - b_1 * p1) / p2)
@@ -233,11 +243,12 @@ impl Section {
 
     /// Largest |dB| difference between `c` and the analog prototype on the match band.
     fn band_error_db(&self, c: &Coeffs, sample_rate: f64, top: f64) -> f64 {
+        let analog = self.analog_power_fn();
         let mut worst: f64 = 0.0;
         for k in 0..MATCH_POINTS {
             let f = MATCH_BOTTOM_HZ
                 * (top / MATCH_BOTTOM_HZ).powf(k as f64 / (MATCH_POINTS - 1) as f64);
-            let ratio = c.power(f, sample_rate) / self.analog_power(f);
+            let ratio = c.power(f, sample_rate) / analog(f);
             worst = worst.max(ratio.log10().abs());
         }
         if worst.is_finite() {

@@ -1,17 +1,18 @@
 //! How the editor loads the user's headphone measurement. The editor only knows the
 //! [`MeasurementLoader`] trait; [`BackgroundLoader`] connects it to `crate::measurement`
-//! (parse and fit on nice-plug's background task executor, correction handed to the
-//! audio thread lock-free).
+//! (parse and fit on the plug-in's background thread, `crate::background`; correction
+//! handed to the audio thread lock-free).
 
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::Arc;
 
-use nice_plug::prelude::AsyncExecutor;
-
-use crate::Cans;
 use crate::dsp::cascade::SectionList;
-use crate::measurement::{self, MeasurementShared, MeasurementStatus};
+use crate::measurement::{MeasurementShared, MeasurementStatus, Task};
+
+/// Where the loader sends its work (the background thread's requests in the plug-in; a
+/// function that runs the task at once in tests).
+pub type Submit = Arc<dyn Fn(Task) + Send + Sync>;
 
 /// Loading may finish later (a background task): the editor polls [`status`](Self::status)
 /// every frame, and selects "Loaded Measurement" when a request it made succeeds.
@@ -30,19 +31,19 @@ pub trait MeasurementLoader: Send + 'static {
     }
 }
 
-/// The plug-in's loader: `measurement::request_load` on the background executor, status
-/// and correction from the shared measurement state.
+/// The plug-in's loader: loads submitted to the background thread, status and correction
+/// from the shared measurement state.
 pub struct BackgroundLoader {
-    executor: AsyncExecutor<Cans>,
+    submit: Submit,
     shared: Arc<MeasurementShared>,
     /// The last correction read (kept while a publish is in progress).
     last: Cell<SectionList>,
 }
 
 impl BackgroundLoader {
-    pub fn new(executor: AsyncExecutor<Cans>, shared: Arc<MeasurementShared>) -> Self {
+    pub fn new(submit: Submit, shared: Arc<MeasurementShared>) -> Self {
         Self {
-            executor,
+            submit,
             shared,
             last: Cell::new(SectionList::EMPTY),
         }
@@ -51,7 +52,7 @@ impl BackgroundLoader {
 
 impl MeasurementLoader for BackgroundLoader {
     fn request_load(&mut self, path: &Path) {
-        measurement::request_load(&self.executor, path.to_path_buf());
+        (self.submit)(Task::LoadMeasurement(path.to_path_buf()));
     }
 
     fn status(&self) -> Option<Result<String, String>> {

@@ -53,44 +53,45 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Open-back: the fitted mean delta of the class members.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.137 dB, max 0.358 dB at 48 kHz
-/// (RMS 0.137 dB, max 0.388 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.198 dB, max 0.572 dB at 48 kHz
+/// (RMS 0.199 dB, max 0.572 dB at 44.1 kHz).
 pub const OPEN_BACK: Voicing = Voicing {
     name: "Open-back",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 49.873176124660596, 0.4028641469514935, -9.523794385042244),
-        Section::new(SectionKind::Peaking, 211.1291834985483, 0.8262505643773519, 3.124677096351254),
-        Section::new(SectionKind::Peaking, 787.274435864049, 1.2435884919209812, -1.915072553107268),
-        Section::new(SectionKind::Peaking, 2505.710618131024, 2.2404986563225444, 2.2102928143392844),
-        Section::new(SectionKind::Peaking, 4236.448435148548, 1.5220584521018083, -5.350190958534746),
-        Section::new(SectionKind::Peaking, 5281.834265430076, 4.527240871873192, 3.3248338139245264),
-        Section::new(SectionKind::Peaking, 8122.093774791772, 2.028913670886266, 7.190878425561044),
-        Section::new(SectionKind::Peaking, 9435.34617881975, 3.2208194671166237, -7.38392918599106),
-        Section::new(SectionKind::Peaking, 16599.803328953567, 2.705800091002803, 7.963346925800731),
-        Section::new(SectionKind::Peaking, 19507.199379972346, 3.538982517013059, -4.226297124416663),
+        Section::new(SectionKind::LowShelf, 99.25523104395414, 0.42366434080294446, -13.727241566693326),
+        Section::new(SectionKind::LowShelf, 367.6422147726902, 0.7852913260333639, 5.478748834760999),
+        Section::new(SectionKind::Peaking, 823.0574438548789, 1.6182643912531527, -1.312180208976603),
+        Section::new(SectionKind::Peaking, 2492.211200118317, 2.326674361571412, 2.145337550789784),
+        Section::new(SectionKind::Peaking, 4274.191144958804, 1.6278102098163545, -5.51246045207225),
+        Section::new(SectionKind::Peaking, 5329.005011512063, 3.308092207537672, 4.187014440022843),
+        Section::new(SectionKind::Peaking, 7660.791617494683, 3.7332834331114175, 4.771445725334902),
+        Section::new(SectionKind::Peaking, 9686.521769194695, 4.53079087085114, -3.9125070754070403),
+        Section::new(SectionKind::Peaking, 16710.8703138745, 2.5301142173736504, 10.430731745429439),
+        Section::new(SectionKind::Peaking, 18926.90492589116, 2.4032110762491796, -5.846089837728528),
     ],
-    fit_rms_db: 0.13745993017051095,
-    fit_max_db: 0.35848793038420057,
+    fit_rms_db: 0.19804029483883728,
+    fit_max_db: 0.5724699312226729,
 };
 
 /// Closed-back: the fitted mean delta of the class members.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.245 dB, max 0.706 dB at 48 kHz
-/// (RMS 0.247 dB, max 0.706 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.162 dB, max 0.648 dB at 48 kHz
+/// (RMS 0.162 dB, max 0.643 dB at 44.1 kHz).
 pub const CLOSED_BACK: Voicing = Voicing {
     name: "Closed-back",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 33.158084341948566, 0.20872651026151248, -4.312003490726638),
-        Section::new(SectionKind::Peaking, 139.87813602153412, 1.0284881701733393, 4.975702916264261),
-        Section::new(SectionKind::Peaking, 493.4415570747486, 0.9448397804440487, -3.8058945758162683),
-        Section::new(SectionKind::HighShelf, 780.5237946872127, 0.2, 3.879875260669415),
-        Section::new(SectionKind::Peaking, 2203.8566970877314, 1.9648739426523538, -3.312238528245182),
-        Section::new(SectionKind::Peaking, 5159.1550238986, 2.1810725033077225, -1.9151352702026372),
-        Section::new(SectionKind::Peaking, 8307.291835282978, 5.3485661716943955, -2.012308068097751),
-        Section::new(SectionKind::Peaking, 16274.672914241148, 1.7111608415550488, -8.691982195484865),
-        Section::new(SectionKind::Peaking, 17490.207794338134, 5.19639954968339, 5.971538362556792),
+        Section::new(SectionKind::LowShelf, 39.83371416822311, 0.3933367657213767, -5.651624066469474),
+        Section::new(SectionKind::Peaking, 73.53946775326445, 1.1844585003436614, -3.6923599565051672),
+        Section::new(SectionKind::Peaking, 118.0095074066836, 0.6466487687772491, 5.326099675969402),
+        Section::new(SectionKind::Peaking, 464.58333047278586, 0.8372627946849424, -3.8038972577017858),
+        Section::new(SectionKind::LowShelf, 1742.9530523080052, 1.7637409399773802, 1.325084227881369),
+        Section::new(SectionKind::HighShelf, 2594.4730157115227, 2.0, 0.9363785451189939),
+        Section::new(SectionKind::Peaking, 8454.948507534209, 6.755588727796946, -1.4448976257244341),
+        Section::new(SectionKind::HighShelf, 12124.291636883318, 2.0, -0.7937510562732841),
+        Section::new(SectionKind::Peaking, 14547.972433764255, 4.508012185599446, -2.813741051758517),
+        Section::new(SectionKind::Peaking, 17749.63291421249, 8.045961892283774, 2.5971664682358178),
     ],
-    fit_rms_db: 0.2450133431244827,
-    fit_max_db: 0.7057763055478177,
+    fit_rms_db: 0.16195811595365878,
+    fit_max_db: 0.6478784910727391,
 };

@@ -84,8 +84,10 @@ pub const TAPER_END_HZ: f64 = 20_000.0;
 /// the taper is no longer the measurement).
 pub const TAPER_BAND_WEIGHT: f64 = 1.0;
 
-/// Sample rate the fit designs its sections at. Fitted sections are stored as
-/// (kind, f, Q, gain) and redesigned at the host rate; 48 kHz is the most common rate.
+/// The fit works on the sections' *analog* prototypes (`Section::analog_power`): the
+/// digital design at any host rate is magnitude-matched to them (`Section::coeffs`), so a
+/// fitted model sounds the same at every rate. Fit errors are reported for the digital
+/// filters actually run, at this rate (the most common one) and at 44.1 kHz.
 pub const FIT_SAMPLE_RATE: f64 = 48_000.0;
 
 /// Most sections a fit may use (leaves room in a 12-section list).
@@ -347,9 +349,6 @@ impl Param {
 
 /// Fit-grid data the optimiser evaluates against.
 struct Problem {
-    /// cos(ω) and cos(2ω) at each point for [`FIT_SAMPLE_RATE`].
-    cos1: Vec<f64>,
-    cos2: Vec<f64>,
     /// √weight of each point.
     sqrt_w: Vec<f64>,
     /// The delta's points followed by the guard points above it (target 0 dB).
@@ -358,11 +357,10 @@ struct Problem {
 }
 
 /// Guard points: above the fit grid the tapered delta is 0 dB by construction, and the
-/// fit is held there at 1/48-octave spacing up to `GUARD_MAX_HZ` (just below the 24 kHz
-/// Nyquist frequency of [`FIT_SAMPLE_RATE`]). A bilinear-transformed section's value at
-/// Nyquist is its analogue prototype's value at infinity, so holding the 48 kHz design
-/// flat up to here also keeps the same sections flat above 20 kHz at 88.2/96 kHz.
-pub const GUARD_MAX_HZ: f64 = 23_500.0;
+/// fit is held there at 1/48-octave spacing up to `GUARD_MAX_HZ`, so the analog
+/// prototypes (and with them the digital sections at every rate) stay flat above the
+/// audible band: up to 0.45 fs at 96 kHz, beyond which no programme or converter goes.
+pub const GUARD_MAX_HZ: f64 = 43_200.0;
 
 impl Problem {
     fn new(delta: &Delta) -> Self {
@@ -379,12 +377,6 @@ impl Problem {
                 f *= step;
             }
         }
-        let omega = |f: f64| 2.0 * std::f64::consts::PI * f / FIT_SAMPLE_RATE;
-        let cos1 = frequency_hz.iter().map(|&f| omega(f).cos()).collect();
-        let cos2 = frequency_hz
-            .iter()
-            .map(|&f| (2.0 * omega(f)).cos())
-            .collect();
         let sqrt_w = frequency_hz
             .iter()
             .map(|&f| {
@@ -396,8 +388,6 @@ impl Problem {
             })
             .collect();
         Self {
-            cos1,
-            cos2,
             sqrt_w,
             target,
             frequency_hz,
@@ -410,9 +400,9 @@ impl Problem {
 
     /// dB response of one section on the fit grid.
     fn curve(&self, p: &Param, out: &mut [f64]) {
-        let c = p.section().coeffs(FIT_SAMPLE_RATE);
-        for ((o, &c1), &c2) in out.iter_mut().zip(&self.cos1).zip(&self.cos2) {
-            *o = 10.0 * c.power_from_cos(c1, c2).max(1e-30).log10();
+        let power = p.section().analog_power_fn();
+        for (o, &f) in out.iter_mut().zip(&self.frequency_hz) {
+            *o = 10.0 * power(f).max(1e-30).log10();
         }
     }
 

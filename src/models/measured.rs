@@ -13,111 +13,112 @@ use super::{HeadphoneClass, Voicing};
 use crate::dsp::biquad::{Section, SectionKind};
 
 /// Sony MDR-7506 — `sony_mdr7506.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.271 dB, max 0.717 dB at 48 kHz
-/// (RMS 0.273 dB, max 0.698 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.251 dB, max 0.752 dB at 48 kHz
+/// (RMS 0.254 dB, max 0.786 dB at 44.1 kHz).
 pub const SONY_MDR7506: Voicing = Voicing {
     name: "Sony MDR-7506",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 20.900252164608045, 1.6014135572091435, -4.438647785609869),
-        Section::new(SectionKind::LowShelf, 34.52307609404663, 1.03824404534762, -0.5123623498626603),
-        Section::new(SectionKind::LowShelf, 175.08250976388945, 1.9101392989921857, 0.907545489044492),
-        Section::new(SectionKind::Peaking, 237.2367225521099, 6.314031625385727, -1.0148868001157594),
-        Section::new(SectionKind::HighShelf, 736.8600566456226, 1.0078373853178098, -1.353239368752432),
-        Section::new(SectionKind::Peaking, 3733.147669205433, 5.987339818468304, -2.749902919905895),
-        Section::new(SectionKind::Peaking, 5774.981554840208, 0.4844702919623212, 7.562676520454623),
-        Section::new(SectionKind::HighShelf, 10037.589230104373, 2.0, 1.4600996136534194),
-        Section::new(SectionKind::Peaking, 14599.597737509715, 2.3552731035830217, -11.342847668638083),
-        Section::new(SectionKind::Peaking, 18128.95473865481, 7.6477826034787535, 2.2894275768692824),
+        Section::new(SectionKind::LowShelf, 27.440438348514, 0.884640134697835, -5.916106999413093),
+        Section::new(SectionKind::LowShelf, 177.40213318440186, 2.0, 0.7010024175845727),
+        Section::new(SectionKind::Peaking, 236.7237337146233, 5.875984247931898, -1.1158713659256894),
+        Section::new(SectionKind::HighShelf, 712.7813048001607, 1.0945715523734625, -1.074694752196902),
+        Section::new(SectionKind::Peaking, 3739.4565885923057, 5.626018460578717, -2.8966130505814136),
+        Section::new(SectionKind::Peaking, 5061.020353316686, 0.5743442903140397, 6.70446892385806),
+        Section::new(SectionKind::Peaking, 11306.36383549392, 4.206128668677182, 2.449326561013147),
+        Section::new(SectionKind::Peaking, 14703.20266811535, 2.3423511948772036, -8.083821505030013),
+        Section::new(SectionKind::HighShelf, 17338.25052060751, 2.0, 0.7850501171406202),
+        Section::new(SectionKind::Peaking, 18050.592326796763, 5.654749392884254, 2.8715329667297786),
     ],
-    fit_rms_db: 0.2714050682535343,
-    fit_max_db: 0.7170838732943325,
+    fit_rms_db: 0.25130631548089166,
+    fit_max_db: 0.7523780442858445,
 };
 
 /// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv`.
 /// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that
 /// rig's target, which has no Harman bass shelf: its bass reads against a flat low end.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.500 dB, max 1.346 dB at 48 kHz
-/// (RMS 0.501 dB, max 1.349 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.355 dB, max 1.077 dB at 48 kHz
+/// (RMS 0.355 dB, max 1.077 dB at 44.1 kHz).
 pub const KRK_KNS8400: Voicing = Voicing {
     name: "KRK KNS 8400",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 42.588178570927234, 1.5082653823529901, 0.5860841783170104),
-        Section::new(SectionKind::LowShelf, 86.74787117679463, 2.0, -1.345741789317084),
-        Section::new(SectionKind::Peaking, 202.3730879061374, 0.5306301050864589, 9.036908199194478),
-        Section::new(SectionKind::Peaking, 409.5958999308926, 0.7466427842993221, -7.619544197569367),
-        Section::new(SectionKind::Peaking, 3202.4542398842486, 1.3700065277700841, 7.064786876625401),
-        Section::new(SectionKind::Peaking, 4771.327134691721, 5.723760573291004, -2.2628561786805363),
-        Section::new(SectionKind::HighShelf, 8755.580355085709, 2.0, 3.383583340394535),
-        Section::new(SectionKind::Peaking, 14629.512862687561, 2.0709111198138705, -7.309743692112822),
-        Section::new(SectionKind::HighShelf, 17148.0048829746, 2.0, -1.569831823291888),
-        Section::new(SectionKind::Peaking, 17580.54947011504, 7.459846063444574, 5.215037040206125),
+        Section::new(SectionKind::LowShelf, 43.16971525272629, 1.3592321565653418, 1.0104073295244846),
+        Section::new(SectionKind::LowShelf, 87.24189610363044, 2.0, -1.928453475493514),
+        Section::new(SectionKind::Peaking, 244.45090402039017, 0.44020536303117147, 15.0),
+        Section::new(SectionKind::Peaking, 378.23116140349913, 0.5557378042059313, -14.162572801067087),
+        Section::new(SectionKind::Peaking, 3177.7327423139177, 1.3042199550309863, 6.849216387020969),
+        Section::new(SectionKind::Peaking, 4865.026850668864, 3.878204683317729, -3.162806899249088),
+        Section::new(SectionKind::Peaking, 7910.55578451832, 2.8599335341930234, -5.873286493301494),
+        Section::new(SectionKind::Peaking, 9379.328980237477, 2.658009103868227, 6.325668415563484),
+        Section::new(SectionKind::Peaking, 14691.039344139626, 7.564888418683969, -2.563442257815213),
+        Section::new(SectionKind::Peaking, 17587.139086196057, 10.000000000000002, 4.040120088927606),
     ],
-    fit_rms_db: 0.49952010872444197,
-    fit_max_db: 1.345679988883262,
+    fit_rms_db: 0.35477819669641797,
+    fit_max_db: 1.0767513410251093,
 };
 
 /// Austrian Audio Hi-X55 (for Hi-X50) — `austrian_audio_hix55_substitute_for_hix50.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.226 dB, max 0.693 dB at 48 kHz
-/// (RMS 0.226 dB, max 0.694 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.206 dB, max 0.747 dB at 48 kHz
+/// (RMS 0.207 dB, max 0.751 dB at 44.1 kHz).
 pub const AUSTRIAN_AUDIO_HIX55: Voicing = Voicing {
     name: "Austrian Audio Hi-X55 (for Hi-X50)",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::Peaking, 19.999999999999996, 5.761744651830339, 0.895858121423224),
-        Section::new(SectionKind::LowShelf, 88.99499576570204, 1.4438235565703303, -3.7426008404542133),
-        Section::new(SectionKind::Peaking, 165.56453211754163, 0.8493580796071053, 4.115806582562886),
-        Section::new(SectionKind::Peaking, 483.31391628877896, 0.8049411056176902, -4.226478446815158),
-        Section::new(SectionKind::Peaking, 1282.4014107165685, 1.218112072380996, 8.469076737967635),
-        Section::new(SectionKind::Peaking, 2324.4752858807074, 1.2467228650655617, -11.2692262795685),
-        Section::new(SectionKind::Peaking, 7376.017382757057, 3.8426960937512407, 6.652506801603668),
-        Section::new(SectionKind::Peaking, 8280.194260296745, 1.9104716314814023, -5.6441255376658),
-        Section::new(SectionKind::Peaking, 17181.6083483609, 5.087523247808589, 2.0711242476244944),
+        Section::new(SectionKind::LowShelf, 26.529197607293728, 1.061466959311332, 1.3487223063871026),
+        Section::new(SectionKind::LowShelf, 91.0310889293997, 1.3363243789080086, -4.139512850083748),
+        Section::new(SectionKind::Peaking, 177.50643251481875, 0.6319362537610246, 6.765220610069782),
+        Section::new(SectionKind::Peaking, 1247.9503122987692, 0.8552560411698023, 13.494097136766303),
+        Section::new(SectionKind::Peaking, 1310.6253171171215, 0.2, -12.781044598474805),
+        Section::new(SectionKind::Peaking, 2314.0301052799878, 1.3549564909614011, -10.61306578967085),
+        Section::new(SectionKind::Peaking, 2583.530057099324, 0.30366407760808584, 7.305796519376524),
+        Section::new(SectionKind::Peaking, 7276.453014405198, 5.009355004066087, 3.75889846469896),
+        Section::new(SectionKind::Peaking, 9083.315841847929, 3.1796634245991173, -3.462740492939788),
+        Section::new(SectionKind::Peaking, 17243.108979361892, 5.3161539610457265, 2.02233876748871),
     ],
-    fit_rms_db: 0.22582502280213212,
-    fit_max_db: 0.6925354708861837,
+    fit_rms_db: 0.20585272741753768,
+    fit_max_db: 0.7465710035280075,
 };
 
 /// beyerdynamic DT 1990 Pro — `beyerdynamic_dt1990pro.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.143 dB, max 0.511 dB at 48 kHz
-/// (RMS 0.142 dB, max 0.513 dB at 44.1 kHz).
+/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.185 dB, max 0.721 dB at 48 kHz
+/// (RMS 0.190 dB, max 0.711 dB at 44.1 kHz).
 pub const BEYERDYNAMIC_DT1990PRO: Voicing = Voicing {
     name: "beyerdynamic DT 1990 Pro",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::LowShelf, 61.44028950966284, 0.4384265191068632, -8.456387114590052),
-        Section::new(SectionKind::Peaking, 208.2178100689526, 0.8530008886738458, 3.1084280180214936),
-        Section::new(SectionKind::Peaking, 825.1970149972076, 1.322441279781409, -1.2623816975943096),
-        Section::new(SectionKind::HighShelf, 3050.1864388470985, 1.0636153814231655, 3.2166210629144976),
-        Section::new(SectionKind::Peaking, 4214.943679296134, 2.3254567247485234, -9.580659429590698),
-        Section::new(SectionKind::Peaking, 6231.990728878119, 7.545224124512303, -1.8212159654209301),
-        Section::new(SectionKind::Peaking, 7831.523481844806, 3.9977773703816353, 6.4118526029063645),
-        Section::new(SectionKind::Peaking, 10146.838572728466, 3.3431226336167037, -4.75493687348788),
-        Section::new(SectionKind::HighShelf, 15958.856322406835, 2.0, -3.001256224519841),
-        Section::new(SectionKind::Peaking, 16024.276153220702, 3.863056219009333, 8.074160554813469),
+        Section::new(SectionKind::HighShelf, 35.24094395123365, 0.6755041967784706, 3.453088966530896),
+        Section::new(SectionKind::LowShelf, 121.70135654808365, 0.6385684712809235, -7.742645856283922),
+        Section::new(SectionKind::HighShelf, 369.17341773358737, 0.7534208658303161, -4.362458692629183),
+        Section::new(SectionKind::Peaking, 4250.027012075831, 3.28742968727111, -6.024243998671981),
+        Section::new(SectionKind::Peaking, 5288.3292827716205, 9.281003646068177, 1.4436743583804086),
+        Section::new(SectionKind::Peaking, 7792.927324041603, 3.6827905151103906, 8.527022883303168),
+        Section::new(SectionKind::Peaking, 10128.245449108379, 4.817588929092011, -2.931022386995756),
+        Section::new(SectionKind::Peaking, 16072.990963488812, 1.8830312769355044, 14.61026296397618),
+        Section::new(SectionKind::Peaking, 19176.178870711374, 2.27766592202488, -7.867662714799318),
     ],
-    fit_rms_db: 0.14301639746848632,
-    fit_max_db: 0.5109339526436216,
+    fit_rms_db: 0.1851308571241325,
+    fit_max_db: 0.7206056514413017,
 };
 
 /// AKG K702 — `akg_k702.csv` vs `target_harman_over_ear_2018.csv`.
-/// Fit: 9 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.226 dB, max 0.620 dB at 48 kHz
-/// (RMS 0.227 dB, max 0.616 dB at 44.1 kHz).
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.260 dB, max 0.582 dB at 48 kHz
+/// (RMS 0.261 dB, max 0.582 dB at 44.1 kHz).
 pub const AKG_K702: Voicing = Voicing {
     name: "AKG K702",
     class: HeadphoneClass::Open,
     sections: &[
-        Section::new(SectionKind::Peaking, 20.584073064975122, 4.607409714877986, -0.8460447818179941),
-        Section::new(SectionKind::LowShelf, 54.09562853821382, 0.43157367766024435, -8.463354232077291),
-        Section::new(SectionKind::Peaking, 195.09893812622158, 1.175200155019323, 2.8124397788934345),
-        Section::new(SectionKind::HighShelf, 516.1090938410641, 1.620419516008969, -1.5407180754902583),
-        Section::new(SectionKind::Peaking, 2349.419930804998, 1.597558083388629, 5.460495325236192),
-        Section::new(SectionKind::Peaking, 3756.18800431845, 1.5396327776425638, -4.422549568994322),
-        Section::new(SectionKind::Peaking, 5535.326671644875, 1.8438383233327287, 5.341989173552252),
-        Section::new(SectionKind::Peaking, 9476.737176073464, 4.698701623736921, -5.71459217502679),
-        Section::new(SectionKind::Peaking, 16982.10331141868, 4.698350086372446, 6.057837249026129),
+        Section::new(SectionKind::Peaking, 19.999999999999996, 1.0091667184110018, -3.213269870593746),
+        Section::new(SectionKind::LowShelf, 235.56463849657283, 0.40323678937886637, -15.0),
+        Section::new(SectionKind::LowShelf, 420.6750137927614, 0.7878974690449346, 10.116900252938715),
+        Section::new(SectionKind::Peaking, 2374.4717298339606, 1.8159002023199693, 5.135353192379342),
+        Section::new(SectionKind::Peaking, 3846.749718298174, 1.220589257464538, -5.420101837876505),
+        Section::new(SectionKind::Peaking, 5436.688727945224, 1.9743020848187682, 5.4008483804425635),
+        Section::new(SectionKind::Peaking, 9513.563320715448, 4.045300353974822, -6.503778239053206),
+        Section::new(SectionKind::Peaking, 13794.284234192819, 7.1271047753083785, -1.3217487919588993),
+        Section::new(SectionKind::Peaking, 17081.208238089872, 4.547998536139013, 5.426344162415923),
+        Section::new(SectionKind::Peaking, 19541.495048400673, 4.7205280839637505, -1.6419199966254194),
     ],
-    fit_rms_db: 0.2262504914282028,
-    fit_max_db: 0.6200706608436963,
+    fit_rms_db: 0.2603584770598302,
+    fit_max_db: 0.581885280650962,
 };

@@ -48,10 +48,10 @@ pub fn main(args: &[String]) -> Result<()> {
     );
 
     if bundled {
-        timed(&mut steps, "cargo test --workspace", || {
+        timed(&mut steps, "cargo test --workspace --no-fail-fast", || {
             let mut cargo = Command::new(cargo_bin());
             cargo
-                .args(["test", "--workspace"])
+                .args(["test", "--workspace", "--no-fail-fast"])
                 .args(&cargo_test_args)
                 .env("CANS_BUNDLE_DIR", ws.bundled_dir());
             workspace::run(&mut cargo).map(|_| Outcome::Passed)

@@ -1,0 +1,153 @@
+//! The plug-in's own background thread for measurement work (loading and fitting).
+//!
+//! Why not nice-plug's task executor: nice-plug 0.4.2 shares one worker thread between
+//! all instances in a process, and that thread *exits* when it meets a queued task whose
+//! instance has already been destroyed; the next instance to be destroyed then panics
+//! sending the shutdown message ("Failed while sending worker thread shutdown request"),
+//! which aborts the host. The same abort follows a full queue (a destroy blocks on the
+//! full channel while the worker exits). Removing one of two Cans instances while a fit
+//! is pending was enough. This thread belongs to one instance, requests are coalesced
+//! flags (nothing queues up), and it is joined when the instance is dropped.
+//!
+//! The audio thread only sets an atomic flag and unparks the thread: no allocation, no
+//! lock.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle, Thread};
+
+use crate::measurement::{self, MeasurementShared, MeasurementStatus, Task};
+use crate::params::CansParams;
+
+/// Pending work, as flags: however often a request is made before the thread gets to it,
+/// it runs once, on the latest data.
+#[derive(Debug, Default)]
+struct Pending {
+    shutdown: AtomicBool,
+    refit: AtomicBool,
+    clear: AtomicBool,
+    load: Mutex<Option<PathBuf>>,
+}
+
+/// Cheap, cloneable handle for making requests (audio thread, editor, `activate`).
+#[derive(Debug, Clone)]
+pub struct Requests {
+    pending: Arc<Pending>,
+    thread: Thread,
+}
+
+impl Requests {
+    /// Fit the stored measurement again (after a session restore). Audio-thread safe:
+    /// an atomic store and an unpark, no allocation, no lock.
+    pub fn refit(&self) {
+        self.pending.refit.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// Load and fit the CSV at `path` (editor). A newer request replaces an older one
+    /// that has not started yet.
+    pub fn load(&self, path: PathBuf) {
+        *self.pending.load.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
+        self.thread.unpark();
+    }
+
+    /// Forget the stored measurement.
+    pub fn clear(&self) {
+        self.pending.clear.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+
+    /// Submit a [`Task`] (the form the editor's loader uses).
+    pub fn submit(&self, task: Task) {
+        match task {
+            Task::LoadMeasurement(path) => self.load(path),
+            Task::RefitStored => self.refit(),
+            Task::ClearMeasurement => self.clear(),
+        }
+    }
+}
+
+/// The thread itself; joined on drop.
+#[derive(Debug)]
+pub struct Worker {
+    requests: Requests,
+    join: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Start the thread. `None` if the OS refuses a thread: the plug-in then loads on the
+    /// editor's thread and re-fits a restored measurement at the next `activate`.
+    pub fn spawn(shared: Arc<MeasurementShared>, params: Arc<CansParams>) -> Option<Self> {
+        let pending = Arc::new(Pending::default());
+        let for_thread = pending.clone();
+        let join = thread::Builder::new()
+            .name("cans-measurement".into())
+            .spawn(move || worker_loop(&for_thread, &shared, &params))
+            .ok()?;
+        Some(Self {
+            requests: Requests {
+                pending,
+                thread: join.thread().clone(),
+            },
+            join: Some(join),
+        })
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.requests
+            .pending
+            .shutdown
+            .store(true, Ordering::Release);
+        self.requests.thread.unpark();
+        if let Some(join) = self.join.take() {
+            // The loop contains panics, so join only fails if the thread was killed.
+            let _ = join.join();
+        }
+    }
+}
+
+fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParams) {
+    loop {
+        if pending.shutdown.load(Ordering::Acquire) {
+            return;
+        }
+        let load = pending
+            .load
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let task = if let Some(path) = load {
+            Task::LoadMeasurement(path)
+        } else if pending.clear.swap(false, Ordering::AcqRel) {
+            Task::ClearMeasurement
+        } else if pending.refit.swap(false, Ordering::AcqRel) {
+            Task::RefitStored
+        } else {
+            // Spurious wake-ups are fine: the flags are checked again.
+            thread::park();
+            continue;
+        };
+        run_contained(task, shared, params);
+    }
+}
+
+/// Run one task, containing a panic (a bug in fitting must cost the fit, not the host).
+pub fn run_contained(task: Task, shared: &MeasurementShared, params: &CansParams) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        measurement::run_task(task, shared, &params.custom_measurement)
+    }));
+    if ran.is_err() {
+        shared.set_status(MeasurementStatus::Failed {
+            message: "Fitting the measurement failed unexpectedly; the previous correction \
+                      is unchanged."
+                .into(),
+        });
+    }
+}
