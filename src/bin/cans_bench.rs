@@ -4,14 +4,13 @@
 //! - `cans-bench table [--rounds R] [--seconds S]`: times the contenders side by side,
 //!   alternating them (A B C … A B C …) for R rounds, and prints one `name median_ns
 //!   min_ns` line per contender (ns per stereo frame, after subtracting the cost of copying
-//!   the input block, which every contender pays).
+//!   the input block, which every contender pays). Time is the thread's CPU time.
 //! - `cans-bench render-fixed FRAMES`: run the full steady chain over FRAMES frames of a
 //!   fixed signal and exit (run under callgrind to count instructions per frame).
 //! - `cans-bench gen-wav PATH SECONDS`: write the benchmark input, 48 kHz stereo f32 noise.
 
 use std::ffi::c_void;
 use std::hint::black_box;
-use std::time::Instant;
 
 use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
@@ -32,6 +31,30 @@ unsafe extern "C" {
     fn bs2b_set_level(bs2b: *mut c_void, level: u32);
     fn bs2b_set_srate(bs2b: *mut c_void, srate: u32);
     fn bs2b_cross_feed_f(bs2b: *mut c_void, sample: *mut f32, n: i32);
+}
+
+/// `struct timespec` and `clock_gettime(2)` from the C library std already links.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+unsafe extern "C" {
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+}
+/// Linux `CLOCK_THREAD_CPUTIME_ID` (<linux/time.h>): CPU time of the calling thread, so a
+/// busy machine preempting the benchmark does not count against any contender.
+const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+
+fn thread_cpu_ns() -> f64 {
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime failed");
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
 }
 
 /// libbs2b's `BS2B_DEFAULT_CLEVEL`: 700 Hz | (45 << 16) (4.5 dB), bs2b.h.
@@ -314,9 +337,9 @@ fn table(rounds: usize, seconds: f64) {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
     for _ in 0..rounds {
         for (c, t) in contenders.iter_mut().zip(times.iter_mut()) {
-            let t0 = Instant::now();
+            let t0 = thread_cpu_ns();
             c.run(&l, &r);
-            t.push(t0.elapsed().as_nanos() as f64 / frames as f64);
+            t.push((thread_cpu_ns() - t0) / frames as f64);
         }
     }
     let copy_median = median(&mut times[0].clone());

@@ -73,11 +73,6 @@ impl SectionList {
     }
 }
 
-/// Groups of sections [`Cascade::process_with`] runs side by side. Four groups of five
-/// sections (a 20-section chain) keep each group's serial path short while the live state
-/// of one step still fits the CPU's reorder window; measured with `cargo bench --bench chain`.
-pub const PIPELINE_GROUPS: usize = 4;
-
 /// Room for a correction stage plus a voicing stage.
 pub const MAX_CASCADE: usize = 2 * MAX_SECTIONS;
 
@@ -174,51 +169,6 @@ impl Cascade {
         x
     }
 
-    /// Run a block of frames through the cascade and then `post` (the next stage of the
-    /// chain), in place, with zero latency.
-    ///
-    /// A long cascade run frame by frame is bound by latency: each frame passes every
-    /// section in series. Here the sections are split into [`PIPELINE_GROUPS`] groups and
-    /// the loop is skewed: step `t` runs group `g` on frame `t - g` (and `post` on frame
-    /// `t - PIPELINE_GROUPS`), so the groups in one step are independent and the CPU runs
-    /// them side by side. Each frame still passes every section in order, with exactly the
-    /// same arithmetic; only the order of work across frames changes.
-    #[inline(always)]
-    pub fn process_with(
-        &mut self,
-        io: &mut [[f64; 2]],
-        mut post: impl FnMut([f64; 2]) -> [f64; 2],
-    ) {
-        const G: usize = PIPELINE_GROUPS;
-        let n = io.len();
-        let len = self.len;
-        let bounds: [usize; G + 1] = std::array::from_fn(|g| g * len / G);
-        // carry[g]: the frame waiting to enter group g (g = G: waiting for `post`).
-        let mut carry = [F64x2::default(); G + 1];
-        let gain = self.gain;
-        for t in 0..n + G {
-            if t >= G {
-                io[t - G] = post(carry[G].to_array());
-            }
-            for g in (0..G).rev() {
-                if t >= g && t - g < n {
-                    let mut x = if g == 0 {
-                        F64x2::from_array(io[t]) * gain
-                    } else {
-                        carry[g]
-                    };
-                    for st in &mut self.stages[bounds[g]..bounds[g + 1]] {
-                        let y = x + st.s1;
-                        st.s1 = st.b1 * x - st.a1 * y + st.s2;
-                        st.s2 = st.b2 * x - st.a2 * y;
-                        x = y;
-                    }
-                    carry[g + 1] = x;
-                }
-            }
-        }
-    }
-
     pub fn flush_denormals(&mut self) {
         let flush = |v: &mut F64x2| {
             let a = v.to_array().map(|x| {
@@ -244,48 +194,5 @@ impl Cascade {
                 .chain(st.s2.to_array().iter())
                 .all(|v| v.is_finite())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dsp::biquad::SectionKind;
-
-    /// The skewed block loop does exactly the per-frame arithmetic, for any cascade length
-    /// and block size (including blocks shorter than the pipeline).
-    #[test]
-    fn skewed_block_equals_frame_by_frame() {
-        for sections in [0usize, 1, 3, 5, 20, 24] {
-            let list: Vec<Section> = (0..sections)
-                .map(|i| {
-                    let f = 30.0 * 1.35f64.powi(i as i32);
-                    Section::new(
-                        SectionKind::Peaking,
-                        f,
-                        0.8,
-                        if i % 2 == 0 { 4.0 } else { -3.0 },
-                    )
-                })
-                .collect();
-            let (a, b) = list.split_at(sections / 2);
-            let (a, b) = (SectionList::from_slice(a), SectionList::from_slice(b));
-            let mut frame = Cascade::default();
-            frame.configure(&[&a, &b], 48_000.0);
-            let mut block = frame.clone();
-            let mut seed = 1u32;
-            let mut noise = || {
-                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (seed >> 8) as f64 / (1u32 << 24) as f64 - 0.5
-            };
-            for n in [0usize, 1, 3, 32, 7, 100] {
-                let input: Vec<[f64; 2]> = (0..n).map(|_| [noise(), noise()]).collect();
-                let expected: Vec<[f64; 2]> = input.iter().map(|x| frame.tick(*x)).collect();
-                let mut io = input.clone();
-                block.process_with(&mut io, |x| [x[0] * 0.5, x[1]]);
-                let expected: Vec<[f64; 2]> = expected.iter().map(|x| [x[0] * 0.5, x[1]]).collect();
-                assert_eq!(io, expected, "{sections} sections, block {n}");
-            }
-        }
     }
 }

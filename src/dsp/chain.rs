@@ -213,7 +213,9 @@ impl Chain {
 
     /// Run one sub-block of frames in place. Every per-frame branch of the chain (monitor
     /// mode, crossfeed topology, ramps) is decided once here; the cascade and crossfeed
-    /// run in one skewed loop ([`Cascade::process_with`]), so their recurrences overlap.
+    /// run frame by frame in one loop, so their recurrences overlap. (A loop skewed over
+    /// four groups of sections ran no faster and executed 10 % more instructions: the
+    /// chain is bound by instruction throughput, not latency, on these machines.)
     pub fn process(&mut self, io: &mut [[f64; 2]]) {
         let monitor = self.config.monitor;
         if monitor != MonitorMode::Stereo {
@@ -222,9 +224,13 @@ impl Chain {
         let cascade = &mut self.cascade;
         let xf = &mut self.crossfeed;
         match self.config.crossfeed {
-            CrossfeedMode::Off => cascade.process_with(io, |x| x),
-            _ if xf.is_mono_flat() => cascade.process_with(io, |x| xf.tick_mono_flat(x)),
-            _ => cascade.process_with(io, |x| xf.tick_core(x)),
+            CrossfeedMode::Off => io.iter_mut().for_each(|f| *f = cascade.tick(*f)),
+            _ if xf.is_mono_flat() => io
+                .iter_mut()
+                .for_each(|f| *f = xf.tick_mono_flat(cascade.tick(*f))),
+            _ => io
+                .iter_mut()
+                .for_each(|f| *f = xf.tick_core(cascade.tick(*f))),
         }
         if self.width.is_moving() || self.level.is_moving() {
             for f in io.iter_mut() {
