@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cans::dsp::cascade::{Cascade, SectionList};
-use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
+use cans::dsp::chain::{Chain, ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::stereo::{MonitorMode, apply_width};
@@ -192,6 +192,29 @@ fn engine(c: &mut Criterion) {
     }
 }
 
+/// A model switch on the audio thread: the incoming chain designs every section
+/// (magnitude-matched, `Section::coeffs`), its loudness compensation and its crossfeed.
+/// Real models: AKG K702 voicing on Sony MDR-7506 correction (20 sections). Criterion
+/// reports the time per switch.
+fn configure(c: &mut Criterion) {
+    use cans::params::{Model, Phones};
+    use cans::settings::{model_voicing, phones_voicing};
+    let voicing = model_voicing(Model::AkgK702);
+    let correction = phones_voicing(Phones::SonyMdr7506)
+        .map(|v| SectionList::from_slice(v.sections).inverse())
+        .unwrap_or(SectionList::EMPTY);
+    let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
+    config.correction = correction;
+    config.voicing = SectionList::from_slice(voicing.sections);
+    let sections = config.correction.len() + config.voicing.len();
+    let mut chain = Chain::new(FS);
+    let mut g = c.benchmark_group("chain_configure");
+    g.bench_function(format!("{sections}_sections"), |b| {
+        b.iter(|| chain.configure(black_box(config), LiveParams::default()))
+    });
+    g.finish();
+}
+
 fn summary(_: &mut Criterion) {
     println!("\nns per stereo frame (median of criterion's timed batches):");
     RESULTS.with(|r| {
@@ -210,5 +233,5 @@ fn summary(_: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, stages, engine, summary);
+criterion_group!(benches, stages, engine, configure, summary);
 criterion_main!(benches);

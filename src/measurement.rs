@@ -143,7 +143,7 @@ pub fn fit_measurement(m: &Measurement) -> FitResult {
     fit::fit(&fit::delta(m, &Rig::Gras.target()), MAX_FIT_SECTIONS)
 }
 
-/// Run one task (the body of the plug-in's task executor).
+/// Run one task (on the plug-in's background thread, `crate::background`).
 pub fn run_task(task: Task, shared: &MeasurementShared, stored: &StoredMeasurement) {
     match task {
         Task::LoadMeasurement(path) => match csv::parse_file(&path) {

@@ -29,6 +29,21 @@ const DEFAULT_CYCLES: u32 = 8;
 /// Longest wait for the X server or the audio thread before failing.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// Threads of this process with the test thread's name (threads spawned without a name
+/// inherit it on Linux).
+fn unnamed_threads() -> usize {
+    let me = std::fs::read_to_string("/proc/thread-self/comm").unwrap_or_default();
+    std::fs::read_dir("/proc/self/task")
+        .map(|dir| {
+            dir.flatten()
+                .filter(|t| {
+                    std::fs::read_to_string(t.path().join("comm")).ok().as_ref() == Some(&me)
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// An X server for this test: the one in `$DISPLAY`, or an `Xvfb` started here.
 struct XServer {
     display: String,
@@ -178,6 +193,9 @@ fn editor_opens_and_closes_while_audio_runs_and_parameters_change() {
     let start = Instant::now();
     let mut sizes = Vec::new();
     let mut lit_bytes = Vec::new();
+    // Threads that run as "ours" (unnamed threads inherit the test thread's name): the
+    // editor's window threads are among them while it is open.
+    let threads_before = unnamed_threads();
     for cycle in 0..cycles {
         let size = plugin
             .open_editor_x11(parent as u64)
@@ -234,6 +252,22 @@ fn editor_opens_and_closes_while_audio_runs_and_parameters_change() {
         plugin.close_editor();
         wait_blocks(1);
     }
+    // Closing the editor must not leave its window thread running: baseview 0.4.2 returns
+    // from closing without joining it when the thread has already left its event loop, and
+    // a thread still tearing down OpenGL when the host exits corrupted the heap in libEGL's
+    // exit handler (1 run in 6-9 here). Wait for it, so this test measures the editor, and
+    // fail if it never ends.
+    let deadline = Instant::now() + DEADLINE;
+    while unnamed_threads() > threads_before && Instant::now() < deadline {
+        plugin.main_thread_idle();
+        thread::sleep(Duration::from_millis(5));
+    }
+    let left = unnamed_threads();
+    assert!(
+        left <= threads_before,
+        "{} editor thread(s) still running 20 s after the editor closed",
+        left - threads_before
+    );
     stop.store(true, Ordering::SeqCst);
     let audio = audio_thread.join().expect("audio thread panicked");
     plugin.join_audio_thread(audio);

@@ -80,8 +80,10 @@ pub const MAX_CASCADE: usize = 2 * MAX_SECTIONS;
 /// `y = x + s1`, `s1' = b1 x - a1 y + s2`, `s2' = b2 x - a2 y`. With b0 = 1 a frame
 /// passes each stage through a single add instead of a multiply and an add, which halves
 /// the serial latency of a long cascade; the product of the `b0`s is applied once at the
-/// input. (Every cookbook section has b0 > 0 within the clamps of `Section::coeffs`: the
-/// smallest, a 1 Hz low-pass at 768 kHz, has b0 ≈ 1.7e-11, well inside `f64`.)
+/// input. (Every section has b0 > 0: the matched peaking/shelf designs by construction
+/// (minimum-phase numerator with b0 the larger root, or its reciprocal), the cookbook
+/// pass filters within the clamps of `Section::coeffs`: the smallest, a 1 Hz low-pass at
+/// 768 kHz, has b0 ≈ 1.7e-11, well inside `f64`.)
 #[derive(Debug, Clone, Copy, Default)]
 struct MonicStage {
     b1: F64x2,
