@@ -10,64 +10,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::clap_host::ClapPlugin;
+use common::session_v1::{V1_VALUES, fixture, v1_measurement};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{Value, json};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
-
-/// Every parameter's non-default value in the version-1 fixture, as the host displays it
-/// (parameter name, text to set, text displayed afterwards).
-pub const V1_VALUES: [(&str, &str, &str); 21] = [
-    ("A Model", "Sony MDR-7506", "Sony MDR-7506"),
-    ("A Crossfeed", "Custom", "Custom"),
-    ("A Crossfeed Cutoff", "820", "820 Hz"),
-    ("A Crossfeed Feed", "6.3", "6.3 dB"),
-    ("A ITD", "0.41", "0.41 ms"),
-    ("A Mono-Flat Crossfeed", "Off", "Off"),
-    ("A Width", "140", "140 %"),
-    ("B Model", "AKG K702", "AKG K702"),
-    (
-        "B Crossfeed",
-        "Jan Meier 650 Hz/9.5 dB",
-        "Jan Meier 650 Hz/9.5 dB",
-    ),
-    ("B Crossfeed Cutoff", "1100", "1100 Hz"),
-    ("B Crossfeed Feed", "2.5", "2.5 dB"),
-    ("B ITD", "0.12", "0.12 ms"),
-    ("B Mono-Flat Crossfeed", "Off", "Off"),
-    ("B Width", "35", "35 %"),
-    ("A/B", "B", "B"),
-    (
-        "Your Headphones",
-        "beyerdynamic DT 1990 Pro",
-        "beyerdynamic DT 1990 Pro",
-    ),
-    ("Level Match", "Off", "Off"),
-    ("Monitor", "Side", "Side"),
-    ("Output", "-7.25", "-7.25 dB"),
-    ("Bypass", "On", "On"),
-    ("Bounce-Safe", "Off", "Off"),
-];
-
-/// The measurement stored in the fixture's `custom_measurement` field.
-fn v1_measurement() -> Value {
-    json!({
-        "path": "/home/engineer/measurements/my phones.csv",
-        "frequency_hz": [20.0, 100.0, 1000.0, 5000.0, 20000.0],
-        "raw_db": [3.5, 1.25, 0.0, -2.5, -10.0],
-    })
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
 
 /// Split CLAP state bytes into nice-plug's JSON.
 fn clap_json(bytes: &[u8]) -> Value {

@@ -4,3 +4,4 @@
 #![allow(dead_code)]
 
 pub mod clap_host;
+pub mod session_v1;
