@@ -1,6 +1,6 @@
 //! A fixed-capacity cascade of stereo biquads built from parametric sections.
 
-use super::biquad::Section;
+use super::biquad::{Coeffs, Section};
 use super::simd::F64x2;
 
 /// Most sections one EQ stage may hold (fitted models use at most 10).
@@ -118,13 +118,23 @@ impl Default for Cascade {
 impl Cascade {
     /// Design every section of `lists` (in order) at `sample_rate` and clear the state.
     pub fn configure(&mut self, lists: &[&SectionList], sample_rate: f64) {
+        let mut coeffs = [Coeffs::IDENTITY; MAX_CASCADE];
+        let mut n = 0;
+        for (slot, section) in coeffs
+            .iter_mut()
+            .zip(lists.iter().flat_map(|l| l.as_slice()))
+        {
+            *slot = section.coeffs(sample_rate);
+            n += 1;
+        }
+        self.set_coeffs(&coeffs[..n]);
+    }
+
+    /// Run these designed sections (at most [`MAX_CASCADE`]) and clear the state.
+    pub fn set_coeffs(&mut self, coeffs: &[Coeffs]) {
         self.len = 0;
         let mut gain = 1.0;
-        for section in lists.iter().flat_map(|l| l.as_slice()) {
-            if self.len == MAX_CASCADE {
-                break;
-            }
-            let c = section.coeffs(sample_rate);
+        for c in coeffs.iter().take(MAX_CASCADE) {
             gain *= c.b0;
             self.stages[self.len] = MonicStage {
                 b1: F64x2::splat(c.b1 / c.b0),

@@ -96,6 +96,8 @@ pub struct Chain {
     fine_cos: [Option<(f64, f64)>; loudness::FINE_LEN],
     /// z^-1 and z^-2 at each loudness grid frequency (fixed for the sample rate).
     grid_z: [UnitCirclePoint; GRID_LEN],
+    /// `cascade` and `eq_power` hold the design of `config`'s sections.
+    designed: bool,
 }
 
 impl Chain {
@@ -116,6 +118,7 @@ impl Chain {
             grid_z: std::array::from_fn(|i| {
                 UnitCirclePoint::new(loudness::grid_hz(i), sample_rate)
             }),
+            designed: false,
         };
         chain.configure(ChainConfig::default(), LiveParams::default());
         chain
@@ -130,10 +133,21 @@ impl Chain {
     }
 
     /// Build the chain for `config` from a cleared state. Allocation-free.
+    ///
+    /// Designing the sections (magnitude-matched, `Section::coeffs`) is the costly part of a
+    /// switch, so it is skipped when this chain already holds the same sections: the engine
+    /// alternates two chains, so flipping A/B back and forth re-designs nothing.
     pub fn configure(&mut self, config: ChainConfig, live: LiveParams) {
+        let same_eq = self.designed
+            && self.config.correction == config.correction
+            && self.config.voicing == config.voicing;
         self.config = config;
-        self.cascade
-            .configure(&[&config.correction, &config.voicing], self.sample_rate);
+        if same_eq {
+            self.reset();
+            self.set_live(live, 0);
+            return;
+        }
+        self.designed = true;
         let mut coeffs = [Coeffs::IDENTITY; MAX_CASCADE];
         let sections = config
             .correction
@@ -145,6 +159,7 @@ impl Chain {
             *slot = section.coeffs(self.sample_rate);
             n += 1;
         }
+        self.cascade.set_coeffs(&coeffs[..n]);
         self.eq_power = loudness::band_power(&coeffs[..n], &self.fine_cos);
         self.reset();
         self.set_live(live, 0);
@@ -263,5 +278,49 @@ impl Chain {
     /// Number of biquad sections per channel this chain runs.
     pub fn biquads(&self) -> usize {
         self.cascade.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::biquad::{Section, SectionKind};
+
+    fn config(gain_db: f64) -> ChainConfig {
+        ChainConfig {
+            voicing: SectionList::from_slice(&[
+                Section::new(SectionKind::Peaking, 3000.0, 1.5, gain_db),
+                Section::new(SectionKind::HighShelf, 9000.0, 0.7, -gain_db / 2.0),
+            ]),
+            ..ChainConfig::default()
+        }
+    }
+
+    fn impulse_response(chain: &mut Chain) -> Vec<[f64; 2]> {
+        let mut io = vec![[0.0; 2]; 64];
+        io[0] = [1.0, -0.5];
+        chain.process(&mut io);
+        io
+    }
+
+    #[test]
+    fn a_chain_reconfigured_to_sections_it_holds_equals_a_fresh_design() {
+        let fs = 44_100.0;
+        let live = LiveParams::default();
+        let mut fresh = Chain::new(fs);
+        fresh.configure(config(6.0), live);
+        let mut reused = Chain::new(fs);
+        reused.configure(config(6.0), live);
+        impulse_response(&mut reused); // leaves state behind
+        reused.configure(config(6.0), live); // same sections: no redesign, state cleared
+        assert_eq!(impulse_response(&mut reused), impulse_response(&mut fresh));
+        // A different design in between is replaced, not kept.
+        reused.configure(config(-4.0), live);
+        reused.configure(config(6.0), live);
+        fresh.reset();
+        assert_eq!(impulse_response(&mut reused), impulse_response(&mut fresh));
+        let mut other = Chain::new(fs);
+        other.configure(config(-4.0), live);
+        assert_ne!(impulse_response(&mut other), impulse_response(&mut fresh));
     }
 }
