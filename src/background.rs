@@ -10,7 +10,8 @@
 //! flags (nothing queues up), and it is joined when the instance is dropped.
 //!
 //! The audio thread only sets an atomic flag and unparks the thread: no allocation, no
-//! lock.
+//! lock. Dropping the worker stops a fit in progress (checked every optimiser
+//! iteration), so removing the plug-in never waits for a fit.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle, Thread};
 
 use crate::measurement::{self, MeasurementShared, MeasurementStatus, Task};
+use crate::models::fit::Stop;
 use crate::params::CansParams;
 
 /// Pending work, as flags: however often a request is made before the thread gets to it,
@@ -134,14 +136,18 @@ fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParam
             thread::park();
             continue;
         };
-        run_contained(task, shared, params);
+        // A fit in progress gives up when the instance is destroyed, so dropping the
+        // worker (the host removing the plug-in) never waits for a fit.
+        run_contained(task, shared, params, &|| {
+            pending.shutdown.load(Ordering::Acquire)
+        });
     }
 }
 
 /// Run one task, containing a panic (a bug in fitting must cost the fit, not the host).
-pub fn run_contained(task: Task, shared: &MeasurementShared, params: &CansParams) {
+pub fn run_contained(task: Task, shared: &MeasurementShared, params: &CansParams, stop: Stop) {
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        measurement::run_task(task, shared, &params.custom_measurement)
+        measurement::run_task_until(task, shared, &params.custom_measurement, stop)
     }));
     if ran.is_err() {
         shared.set_status(MeasurementStatus::Failed {

@@ -109,7 +109,7 @@ impl Plugin for Cans {
                 // No background thread: load on the editor's thread.
                 let shared = self.measurement.clone();
                 let params = self.params.clone();
-                Arc::new(move |task| background::run_contained(task, &shared, &params))
+                Arc::new(move |task| background::run_contained(task, &shared, &params, &|| false))
             }
         };
         let loader = editor::loader::BackgroundLoader::new(submit, self.measurement.clone());
@@ -135,7 +135,9 @@ impl Plugin for Cans {
         self.worker();
         self.measurement_sync
             .mark_restores_seen(&self.params.custom_measurement);
-        background::run_contained(Task::RefitStored, &self.measurement, &self.params);
+        background::run_contained(Task::RefitStored, &self.measurement, &self.params, &|| {
+            false
+        });
         self.measurement_sync.update(
             &self.measurement,
             &self.params.custom_measurement,

@@ -28,7 +28,7 @@ use crate::dsp::biquad::{Section, SectionKind};
 use crate::dsp::cascade::{MAX_SECTIONS, SectionList};
 use crate::models::csv::{self, CsvError, Measurement};
 use crate::models::data::Rig;
-use crate::models::fit::{self, FitResult, MAX_FIT_SECTIONS};
+use crate::models::fit::{self, FitResult, MAX_FIT_SECTIONS, Stop};
 use crate::state::{CustomMeasurement, StoredMeasurement};
 
 /// Background work of the plug-in (run by `crate::background`).
@@ -121,16 +121,16 @@ impl MeasurementShared {
         *lock(&self.status) = status;
     }
 
-    /// Fit (or reuse the cached fit of) a measurement.
-    fn fit(&self, m: &Measurement) -> FitResult {
+    /// Fit (or reuse the cached fit of) a measurement; `None` if stopped.
+    fn fit(&self, m: &Measurement, stop: Stop) -> Option<FitResult> {
         if let Some((cached, fit)) = lock(&self.cache).as_ref()
             && cached == m
         {
-            return fit.clone();
+            return Some(fit.clone());
         }
-        let fit = fit_measurement(m);
+        let fit = fit::fit_until(&measurement_delta(m), MAX_FIT_SECTIONS, stop)?;
         *lock(&self.cache) = Some((m.clone(), fit.clone()));
-        fit
+        Some(fit)
     }
 }
 
@@ -140,16 +140,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The fitted delta *measurement − Harman OE 2018 (GRAS)*; its inverse is the correction.
 pub fn fit_measurement(m: &Measurement) -> FitResult {
-    fit::fit(&fit::delta(m, &Rig::Gras.target()), MAX_FIT_SECTIONS)
+    fit::fit(&measurement_delta(m), MAX_FIT_SECTIONS)
 }
 
-/// Run one task (on the plug-in's background thread, `crate::background`).
+/// *measurement − Harman OE 2018 (GRAS)* on the fit grid (the user's file is assumed to be
+/// measured on a GRAS 43AG-type rig, like AutoEq's oratory1990 data).
+fn measurement_delta(m: &Measurement) -> fit::Delta {
+    fit::delta(m, &Rig::Gras.target())
+}
+
+/// Run one task to the end.
 pub fn run_task(task: Task, shared: &MeasurementShared, stored: &StoredMeasurement) {
+    run_task_until(task, shared, stored, &|| false);
+}
+
+/// Run one task (on the plug-in's background thread, `crate::background`). A fit stopped
+/// by `stop()` changes nothing: no correction, status or stored measurement.
+pub fn run_task_until(
+    task: Task,
+    shared: &MeasurementShared,
+    stored: &StoredMeasurement,
+    stop: Stop,
+) {
     match task {
         Task::LoadMeasurement(path) => match csv::parse_file(&path) {
             Ok(m) => {
                 let path = path.to_string_lossy().into_owned();
-                apply(shared, &m, path.clone());
+                if !apply(shared, &m, path.clone(), stop) {
+                    return;
+                }
                 stored.store(Some(CustomMeasurement {
                     path,
                     frequency_hz: m.frequency_hz,
@@ -169,7 +188,9 @@ pub fn run_task(task: Task, shared: &MeasurementShared, stored: &StoredMeasureme
                 shared.set_status(MeasurementStatus::None);
             }
             Some(cm) => match csv::from_columns(&cm.frequency_hz, &cm.raw_db) {
-                Ok(m) => apply(shared, &m, cm.path),
+                Ok(m) => {
+                    apply(shared, &m, cm.path, stop);
+                }
                 Err(e) => {
                     shared.handoff.publish(&SectionList::EMPTY);
                     shared.set_status(stored_invalid(&e));
@@ -190,8 +211,11 @@ fn stored_invalid(e: &CsvError) -> MeasurementStatus {
     }
 }
 
-fn apply(shared: &MeasurementShared, m: &Measurement, path: String) {
-    let fit = shared.fit(m);
+/// Fit `m` and publish its correction; false (nothing changed) if the fit was stopped.
+fn apply(shared: &MeasurementShared, m: &Measurement, path: String, stop: Stop) -> bool {
+    let Some(fit) = shared.fit(m, stop) else {
+        return false;
+    };
     shared.handoff.publish(&fit.sections.inverse());
     shared.set_status(MeasurementStatus::Loaded {
         path,
@@ -199,6 +223,7 @@ fn apply(shared: &MeasurementShared, m: &Measurement, path: String) {
         fit_rms_db: fit.rms_db,
         fit_max_db: fit.max_db,
     });
+    true
 }
 
 // ---------------------------------------------------------------------------------------
@@ -405,6 +430,44 @@ mod tests {
             "{status:?}"
         );
         assert!(status.message().contains("k702.csv"));
+    }
+
+    /// The background thread stops a fit when its instance goes away: a stopped fit
+    /// returns at once and changes nothing (no correction, status or stored measurement).
+    #[test]
+    fn a_stopped_fit_returns_at_once_and_changes_nothing() {
+        let shared = MeasurementShared::default();
+        let stored = StoredMeasurement::default();
+        let path = temp_file("k702-stopped.csv", k702_csv());
+        let calls = std::cell::Cell::new(0u32);
+        // Stop after a few optimiser iterations.
+        let stop = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 5
+        };
+        let t0 = std::time::Instant::now();
+        run_task_until(Task::LoadMeasurement(path.clone()), &shared, &stored, &stop);
+        let stopped_after = t0.elapsed();
+        std::fs::remove_file(&path).unwrap();
+        assert!(calls.get() > 5, "the fit never asked whether to stop");
+        assert_eq!(
+            shared.handoff.sequence(),
+            0,
+            "a stopped fit published a correction"
+        );
+        assert_eq!(shared.status(), MeasurementStatus::None);
+        assert!(stored.get().is_none());
+        // The same fit to the end, for comparison (printed, not asserted: timing).
+        let t0 = std::time::Instant::now();
+        let path = temp_file("k702-full.csv", k702_csv());
+        run_task(Task::LoadMeasurement(path.clone()), &shared, &stored);
+        std::fs::remove_file(&path).unwrap();
+        println!(
+            "fit stopped after {:.1} ms; the full fit took {:.1} ms",
+            stopped_after.as_secs_f64() * 1e3,
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+        assert!(matches!(shared.status(), MeasurementStatus::Loaded { .. }));
     }
 
     #[test]

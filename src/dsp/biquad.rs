@@ -10,7 +10,9 @@
 //! different from the same section at 96 kHz, and a fitted model would change its voicing
 //! with the session rate. The matched design follows M. Vicanek, "Matched Second Order
 //! Digital Filters" (2016): poles by impulse invariance (z = e^{sT}, exact), numerator from
-//! the analog magnitude at DC, at f0 and at Nyquist, factored to minimum phase.
+//! the analog magnitude (exact at DC, least squares over the audible band), factored to
+//! minimum phase; Vicanek's own three-point match and the bilinear design are kept as
+//! candidates, and whichever is closest to the prototype on the band is used.
 //!
 //! Everything runs in `f64`: a 20 Hz shelf at 384 kHz has poles within 1e-4 of the unit
 //! circle, where `f32` coefficients and state lose the response.
@@ -65,9 +67,8 @@ impl Section {
     }
 
     /// Design the digital coefficients at `sample_rate`: magnitude matched to the analog
-    /// prototype for peaking and shelf sections (so the response below Nyquist is the
-    /// same at every rate), cookbook bilinear for pass filters and for sections too close
-    /// to Nyquist to match (see [`MATCH_MAX_POLE_ANGLE`]). Out-of-range parameters are
+    /// prototype for peaking and shelf sections (so the response up to 20 kHz is the same
+    /// at every rate), cookbook bilinear for pass filters. Out-of-range parameters are
     /// clamped so no stored or loaded model can make an unstable filter.
     pub fn coeffs(&self, sample_rate: f64) -> Coeffs {
         let s = self.sanitized();
@@ -144,8 +145,9 @@ impl Section {
         }
     }
 
-    /// Magnitude-matched design of a peaking or shelf *boost* (gain ≥ 0), or `None` where
-    /// the match is not possible (poles too close to Nyquist to map without aliasing).
+    /// Magnitude-matched design of a peaking or shelf *boost* (gain ≥ 0): the candidate
+    /// closest to the analog prototype on the match band. `None` only for pass filters or
+    /// if no candidate is finite.
     fn matched_boost(&self, sample_rate: f64) -> Option<Coeffs> {
         let nyquist = 0.5 * sample_rate;
         let a = 10f64.powf(self.gain_db / 40.0);

@@ -458,7 +458,14 @@ const LM_ITERATIONS_FINAL: usize = 600;
 const GAIN_PENALTY: f64 = 0.01;
 
 /// Bounded Levenberg–Marquardt on `params` (all free) against `base` + their curves.
-fn levenberg_marquardt(prob: &Problem, base: &[f64], params: &mut [Param], iterations: usize) {
+/// Returns early (leaving `params` at the best point so far) once `stop()` is true.
+fn levenberg_marquardt(
+    prob: &Problem,
+    base: &[f64],
+    params: &mut [Param],
+    iterations: usize,
+    stop: Stop,
+) {
     let m = prob.len();
     let np = params.len() * 3;
     if np == 0 {
@@ -483,6 +490,9 @@ fn levenberg_marquardt(prob: &Problem, base: &[f64], params: &mut [Param], itera
     let mut trial_curves = curves.clone();
 
     for _ in 0..iterations {
+        if stop() {
+            return;
+        }
         for i in 0..m {
             let model = base[i] + curves.iter().map(|c| c[i]).sum::<f64>();
             resid[i] = prob.sqrt_w[i] * (model - prob.target[i]);
@@ -676,6 +686,15 @@ const SHELF_SEED_HIGH_HZ: f64 = 8_000.0;
 
 /// Fit at most `max_sections` (≤ [`MAX_FIT_SECTIONS`]) peaking/shelf sections to `delta`.
 pub fn fit(delta: &Delta, max_sections: usize) -> FitResult {
+    fit_until(delta, max_sections, &|| false).expect("a fit that is never stopped finishes")
+}
+
+/// A fit's "give up now" check (the plug-in's background thread stops a fit when its
+/// instance is destroyed, so the host never waits for one).
+pub type Stop<'a> = &'a dyn Fn() -> bool;
+
+/// [`fit`], abandoned (`None`) as soon as `stop()` returns true.
+pub fn fit_until(delta: &Delta, max_sections: usize, stop: Stop) -> Option<FitResult> {
     let max_sections = max_sections.min(MAX_FIT_SECTIONS);
     let prob = Problem::new(delta);
     let zero = vec![0.0; prob.len()];
@@ -690,7 +709,7 @@ pub fn fit(delta: &Delta, max_sections: usize) -> FitResult {
         let mut best: Option<(f64, Param)> = None;
         for cand in candidates(&prob, &model) {
             let mut one = [cand];
-            levenberg_marquardt(&prob, &model, &mut one, LM_ITERATIONS_SINGLE);
+            levenberg_marquardt(&prob, &model, &mut one, LM_ITERATIONS_SINGLE, stop);
             let mut c = vec![0.0; prob.len()];
             prob.curve(&one[0], &mut c);
             let cost = prob.cost(&model, &[c]);
@@ -700,20 +719,26 @@ pub fn fit(delta: &Delta, max_sections: usize) -> FitResult {
         }
         let Some((_, p)) = best else { break };
         params.push(p);
-        levenberg_marquardt(&prob, &zero, &mut params, LM_ITERATIONS_JOINT);
+        levenberg_marquardt(&prob, &zero, &mut params, LM_ITERATIONS_JOINT, stop);
+        if stop() {
+            return None;
+        }
     }
-    levenberg_marquardt(&prob, &zero, &mut params, LM_ITERATIONS_FINAL);
+    levenberg_marquardt(&prob, &zero, &mut params, LM_ITERATIONS_FINAL, stop);
+    if stop() {
+        return None;
+    }
     // Drop sections that ended up doing nothing, then order by frequency for reading.
     params.retain(|p| p.x[2].abs() >= NEGLIGIBLE_GAIN_DB);
     params.sort_by(|a, b| a.x[0].total_cmp(&b.x[0]));
     let sections: Vec<Section> = params.iter().map(Param::section).collect();
     let sections = SectionList::from_slice(&sections);
     let (rms_db, max_db) = fit_error(&sections, delta, FIT_SAMPLE_RATE);
-    FitResult {
+    Some(FitResult {
         sections,
         rms_db,
         max_db,
-    }
+    })
 }
 
 /// Sections whose gain ends below this do nothing audible (0.01 dB) and are dropped.
