@@ -194,23 +194,34 @@ fn engine(c: &mut Criterion) {
 
 /// A model switch on the audio thread: the incoming chain designs every section
 /// (magnitude-matched, `Section::coeffs`), its loudness compensation and its crossfeed.
-/// Real models: AKG K702 voicing on Sony MDR-7506 correction (20 sections). Criterion
-/// reports the time per switch.
+/// Real models on the Sony MDR-7506 correction: each iteration switches between the AKG
+/// K702 and the beyerdynamic DT 1990 Pro voicing, so every switch designs all sections.
+/// "same sections" is a switch back to what the chain holds (A/B back and forth), which
+/// re-designs nothing. Criterion reports the time per switch.
 fn configure(c: &mut Criterion) {
     use cans::params::{Model, Phones};
     use cans::settings::{model_voicing, phones_voicing};
-    let voicing = model_voicing(Model::AkgK702);
     let correction = phones_voicing(Phones::SonyMdr7506)
         .map(|v| SectionList::from_slice(v.sections).inverse())
         .unwrap_or(SectionList::EMPTY);
-    let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
-    config.correction = correction;
-    config.voicing = SectionList::from_slice(voicing.sections);
-    let sections = config.correction.len() + config.voicing.len();
+    let configs = [Model::AkgK702, Model::BeyerdynamicDt1990Pro].map(|m| {
+        let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
+        config.correction = correction;
+        config.voicing = SectionList::from_slice(model_voicing(m).sections);
+        config
+    });
+    let sections = configs[0].correction.len() + configs[0].voicing.len();
     let mut chain = Chain::new(FS);
     let mut g = c.benchmark_group("chain_configure");
-    g.bench_function(format!("{sections}_sections"), |b| {
-        b.iter(|| chain.configure(black_box(config), LiveParams::default()))
+    let mut k = 0;
+    g.bench_function(format!("{sections}_sections_new"), |b| {
+        b.iter(|| {
+            k = 1 - k;
+            chain.configure(black_box(configs[k]), LiveParams::default())
+        })
+    });
+    g.bench_function("same_sections", |b| {
+        b.iter(|| chain.configure(black_box(configs[0]), LiveParams::default()))
     });
     g.finish();
 }

@@ -203,12 +203,19 @@ impl Section {
         // 44.1/48 kHz Nyquist is inaudible, so fitting through it wastes the freedom a
         // resonant treble shelf needs below 20 kHz.
         let top = (MATCH_TOP_FRACTION * nyquist).min(MATCH_TOP_HZ);
-        let (mut s11, mut s12, mut s22, mut r1, mut r2) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for k in 0..MATCH_POINTS {
-            let f = MATCH_BOTTOM_HZ
-                * (top / MATCH_BOTTOM_HZ).powf(k as f64 / (MATCH_POINTS - 1) as f64);
+        // The band's points, their φ and the prototype's power there, computed once: this
+        // runs on the audio thread when a model switch builds a chain.
+        let step = (top / MATCH_BOTTOM_HZ).powf(1.0 / (MATCH_POINTS - 1) as f64);
+        let mut band = [([0.0; 3], 0.0); MATCH_POINTS];
+        let mut f = MATCH_BOTTOM_HZ;
+        for point in band.iter_mut() {
             let (p0, p1, p2) = phis(f);
-            let t = target(f);
+            *point = ([p0, p1, p2], analog(f));
+            f *= step;
+        }
+        let (mut s11, mut s12, mut s22, mut r1, mut r2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for &([p0, p1, p2], power) in &band {
+            let t = power * (big_a0 * p0 + big_a1 * p1 + big_a2 * p2);
             let w = 1.0 / (t * t);
             let rhs = t - b_0 * p0;
             s11 += w * p1 * p1;
@@ -231,6 +238,17 @@ impl Section {
         // design) is closest to the analog magnitude on the band: the least squares is
         // poorly conditioned for a narrow bass peak at a high rate, where bilinear is
         // already exact, and the three-point match wins for some resonant shelves.
+        let band_error = |c: &Coeffs| {
+            let worst = band
+                .iter()
+                .map(|&(phi, power)| (c.power_from_phi(phi) / power).log10().abs())
+                .fold(0.0, f64::max);
+            if worst.is_finite() {
+                worst
+            } else {
+                f64::INFINITY
+            }
+        };
         let bilinear = self.bilinear_coeffs(sample_rate);
         [least_squares, three_point]
             .into_iter()
@@ -238,26 +256,9 @@ impl Section {
             .map(|(b0, b1, b2)| Coeffs { b0, b1, b2, a1, a2 })
             .chain(std::iter::once(bilinear))
             .filter(Coeffs::is_finite)
-            .map(|c| (self.band_error_db(&c, sample_rate, top), c))
+            .map(|c| (band_error(&c), c))
             .min_by(|x, y| x.0.total_cmp(&y.0))
             .map(|(_, c)| c)
-    }
-
-    /// Largest |dB| difference between `c` and the analog prototype on the match band.
-    fn band_error_db(&self, c: &Coeffs, sample_rate: f64, top: f64) -> f64 {
-        let analog = self.analog_power_fn();
-        let mut worst: f64 = 0.0;
-        for k in 0..MATCH_POINTS {
-            let f = MATCH_BOTTOM_HZ
-                * (top / MATCH_BOTTOM_HZ).powf(k as f64 / (MATCH_POINTS - 1) as f64);
-            let ratio = c.power(f, sample_rate) / analog(f);
-            worst = worst.max(ratio.log10().abs());
-        }
-        if worst.is_finite() {
-            10.0 * worst
-        } else {
-            f64::INFINITY
-        }
     }
 
     /// The cookbook's bilinear-transform design (prewarped at f0), frequency clamped below
@@ -397,6 +398,19 @@ impl Coeffs {
             a1: self.b1 / self.b0,
             a2: self.b2 / self.b0,
         }
+    }
+
+    /// |H|² from φ = (cos²(ω/2), sin²(ω/2), sin²ω): numerator and denominator power as
+    /// linear forms in φ (Vicanek 2016), no trigonometry per call.
+    #[inline]
+    pub fn power_from_phi(&self, phi: [f64; 3]) -> f64 {
+        let num = (self.b0 + self.b1 + self.b2).powi(2) * phi[0]
+            + (self.b0 - self.b1 + self.b2).powi(2) * phi[1]
+            - 4.0 * self.b0 * self.b2 * phi[2];
+        let den = (1.0 + self.a1 + self.a2).powi(2) * phi[0]
+            + (1.0 - self.a1 + self.a2).powi(2) * phi[1]
+            - 4.0 * self.a2 * phi[2];
+        num / den
     }
 
     pub fn is_finite(&self) -> bool {

@@ -70,8 +70,8 @@ pub const OPEN_BACK: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 16710.8703138745, 2.5301142173736504, 10.430731745429439),
         Section::new(SectionKind::Peaking, 18926.90492589116, 2.4032110762491796, -5.846089837728528),
     ],
-    fit_rms_db: 0.19804029483883728,
-    fit_max_db: 0.5724699312226729,
+    fit_rms_db: 0.19804029482047558,
+    fit_max_db: 0.5724699288724457,
 };
 
 /// Closed-back: the fitted mean delta of the class members.
@@ -92,6 +92,6 @@ pub const CLOSED_BACK: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 14547.972433764255, 4.508012185599446, -2.813741051758517),
         Section::new(SectionKind::Peaking, 17749.63291421249, 8.045961892283774, 2.5971664682358178),
     ],
-    fit_rms_db: 0.16195811595365878,
-    fit_max_db: 0.6478784910727391,
+    fit_rms_db: 0.1619581161911678,
+    fit_max_db: 0.6478785623470475,
 };

@@ -30,8 +30,8 @@ pub const SONY_MDR7506: Voicing = Voicing {
         Section::new(SectionKind::HighShelf, 17338.25052060751, 2.0, 0.7850501171406202),
         Section::new(SectionKind::Peaking, 18050.592326796763, 5.654749392884254, 2.8715329667297786),
     ],
-    fit_rms_db: 0.25130631548089166,
-    fit_max_db: 0.7523780442858445,
+    fit_rms_db: 0.2513062503434055,
+    fit_max_db: 0.7523773853545288,
 };
 
 /// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv`.
@@ -54,8 +54,8 @@ pub const KRK_KNS8400: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 14691.039344139626, 7.564888418683969, -2.563442257815213),
         Section::new(SectionKind::Peaking, 17587.139086196057, 10.000000000000002, 4.040120088927606),
     ],
-    fit_rms_db: 0.35477819669641797,
-    fit_max_db: 1.0767513410251093,
+    fit_rms_db: 0.3547782056879142,
+    fit_max_db: 1.0767508570945892,
 };
 
 /// Austrian Audio Hi-X55 (for Hi-X50) — `austrian_audio_hix55_substitute_for_hix50.csv` vs `target_harman_over_ear_2018.csv`.
@@ -76,8 +76,8 @@ pub const AUSTRIAN_AUDIO_HIX55: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 9083.315841847929, 3.1796634245991173, -3.462740492939788),
         Section::new(SectionKind::Peaking, 17243.108979361892, 5.3161539610457265, 2.02233876748871),
     ],
-    fit_rms_db: 0.20585272741753768,
-    fit_max_db: 0.7465710035280075,
+    fit_rms_db: 0.20585272753237288,
+    fit_max_db: 0.7465710028725325,
 };
 
 /// beyerdynamic DT 1990 Pro — `beyerdynamic_dt1990pro.csv` vs `target_harman_over_ear_2018.csv`.
@@ -97,8 +97,8 @@ pub const BEYERDYNAMIC_DT1990PRO: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 16072.990963488812, 1.8830312769355044, 14.61026296397618),
         Section::new(SectionKind::Peaking, 19176.178870711374, 2.27766592202488, -7.867662714799318),
     ],
-    fit_rms_db: 0.1851308571241325,
-    fit_max_db: 0.7206056514413017,
+    fit_rms_db: 0.18513085735793236,
+    fit_max_db: 0.7206056432250192,
 };
 
 /// AKG K702 — `akg_k702.csv` vs `target_harman_over_ear_2018.csv`.
@@ -119,6 +119,6 @@ pub const AKG_K702: Voicing = Voicing {
         Section::new(SectionKind::Peaking, 17081.208238089872, 4.547998536139013, 5.426344162415923),
         Section::new(SectionKind::Peaking, 19541.495048400673, 4.7205280839637505, -1.6419199966254194),
     ],
-    fit_rms_db: 0.2603584770598302,
-    fit_max_db: 0.581885280650962,
+    fit_rms_db: 0.2603584770627713,
+    fit_max_db: 0.5818852806408004,
 };

@@ -1,44 +1,22 @@
-//! `cargo xtask fit-models`: fit every bundled headphone measurement and write the
-//! generated model files (`src/models/measured.rs`, `src/models/classes.rs`).
-//!
-//! The fitting and the file text live in the `cans` library (`cans::models::generate`), so
-//! the test `generated_model_files_are_up_to_date` can regenerate them in-process and
-//! compare byte for byte.
+//! `cargo xtask fit-models`: runs the plug-in crate's `cans-fit-models` binary, which fits
+//! every bundled headphone measurement and writes the generated model files
+//! (`src/models/measured.rs`, `src/models/classes.rs`). The fitter lives in the plug-in
+//! library; keeping it out of `xtask` keeps xtask quick to build.
 
-use std::path::PathBuf;
-
-use cans::models::generate;
+use std::path::Path;
+use std::process::Command;
 
 pub fn run() -> nice_plug_xtask::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("xtask lives in the workspace root")
-        .to_path_buf();
-    let fits = generate::fit_all();
-    for (h, _, fit) in &fits.headphones {
-        println!(
-            "{:<36} {:>2} sections  RMS {:.3} dB  max {:.3} dB",
-            h.name,
-            fit.sections.len(),
-            fit.rms_db,
-            fit.max_db
-        );
-    }
-    for (name, (_, fit)) in [("Open-back", &fits.open), ("Closed-back", &fits.closed)] {
-        println!(
-            "{:<36} {:>2} sections  RMS {:.3} dB  max {:.3} dB",
-            name,
-            fit.sections.len(),
-            fit.rms_db,
-            fit.max_db
-        );
-    }
-    for (path, text) in [
-        (generate::MEASURED_PATH, generate::measured_rs(&fits)),
-        (generate::CLASSES_PATH, generate::classes_rs(&fits)),
-    ] {
-        std::fs::write(root.join(path), text)?;
-        println!("wrote {path}");
+        .expect("xtask lives in the workspace root");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["run", "--package", "cans", "--bin", "cans-fit-models"])
+        .status()?;
+    if !status.success() {
+        anyhow::bail!("cans-fit-models failed ({status})");
     }
     Ok(())
 }
