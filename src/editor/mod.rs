@@ -43,7 +43,7 @@ pub const HEIGHT: u32 = 720;
 /// Width of the right column (your headphones, globals, meters).
 pub const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
-pub const SLOTS_HEIGHT: f32 = 196.0;
+pub const SLOTS_HEIGHT: f32 = 204.0;
 pub const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
 
 /// Height of a control row in the slot panels.

@@ -28,12 +28,12 @@ const DEMO_GAIN: f32 = 0.1;
 /// Default click script at 1x, in window coordinates (logical px), for the default size.
 /// Measured on the captured window; update them if the editor layout changes.
 const DEFAULT_CLICKS: &[(f32, f32)] = &[
-    (230.0, 587.0), // slot A model picker
-    (160.0, 356.0), // … "Open-back class"
-    (140.0, 617.0), // slot A crossfeed picker
-    (175.0, 496.0), // … "Default 700 Hz/4.5 dB"
-    (630.0, 586.0), // slot B model picker
-    (560.0, 466.0), // … "Closed-back class"
+    (230.0, 579.0), // slot A model picker
+    (160.0, 348.0), // … "Open-back class"
+    (140.0, 609.0), // slot A crossfeed picker
+    (175.0, 488.0), // … "Default 700 Hz/4.5 dB"
+    (630.0, 578.0), // slot B model picker
+    (560.0, 458.0), // … "Closed-back class"
 ];
 
 /// Virtual display number (an unusual one, so a developer's own X server is untouched).
