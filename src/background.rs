@@ -9,18 +9,25 @@
 //! is pending was enough. This thread belongs to one instance, requests are coalesced
 //! flags (nothing queues up), and it is joined when the instance is dropped.
 //!
-//! The audio thread only sets an atomic flag and unparks the thread: no allocation, no
-//! lock. Dropping the worker stops a fit in progress (checked every optimiser
+//! The audio thread only sets an atomic flag: no allocation, no lock, no system call (an
+//! unpark is a futex wake when the thread sleeps); the thread polls its flags every
+//! [`POLL_INTERVAL`] besides being woken by the editor's requests. Dropping the worker stops a fit in progress (checked every optimiser
 //! iteration), so removing the plug-in never waits for a fit.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle, Thread};
+use std::time::Duration;
 
 use crate::measurement::{self, MeasurementShared, MeasurementStatus, Task};
 use crate::models::fit::Stop;
 use crate::params::CansParams;
+
+/// How often the idle thread looks for requests the audio thread made (they set a flag
+/// without waking it). A restored session's measurement is re-fitted this much later at
+/// most; ten wake-ups a second per instance cost nothing measurable.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Pending work, as flags: however often a request is made before the thread gets to it,
 /// it runs once, on the latest data.
@@ -41,10 +48,10 @@ pub struct Requests {
 
 impl Requests {
     /// Fit the stored measurement again (after a session restore). Audio-thread safe:
-    /// an atomic store and an unpark, no allocation, no lock.
+    /// one atomic store, no allocation, no lock, no system call; the thread sees it within
+    /// [`POLL_INTERVAL`].
     pub fn refit(&self) {
         self.pending.refit.store(true, Ordering::Release);
-        self.thread.unpark();
     }
 
     /// Load and fit the CSV at `path` (editor). A newer request replaces an older one
@@ -64,7 +71,10 @@ impl Requests {
     pub fn submit(&self, task: Task) {
         match task {
             Task::LoadMeasurement(path) => self.load(path),
-            Task::RefitStored => self.refit(),
+            Task::RefitStored => {
+                self.refit();
+                self.thread.unpark();
+            }
             Task::ClearMeasurement => self.clear(),
         }
     }
@@ -133,7 +143,7 @@ fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParam
             Task::RefitStored
         } else {
             // Spurious wake-ups are fine: the flags are checked again.
-            thread::park();
+            thread::park_timeout(POLL_INTERVAL);
             continue;
         };
         // A fit in progress gives up when the instance is destroyed, so dropping the

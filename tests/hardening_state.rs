@@ -192,12 +192,20 @@ fn state_v1_fixture_loads_every_value() {
 #[test]
 fn removing_instances_while_restored_measurements_are_fitted_never_aborts() {
     let bytes = std::fs::read(fixture("state_v1.clap")).expect("tests/fixtures/state_v1.clap");
-    // A different measurement per restore, so no fit is served from the cache.
+    // A different, valid measurement per restore (40 rows: enough to be fitted, unlike
+    // the 5-row fixture), so every restore starts a real fit and none is served from the
+    // cache; "Your Headphones" on the loaded measurement, bypass off.
     let session = |k: usize| {
         let mut json = clap_json(&bytes);
-        let mut m = v1_measurement();
-        m["raw_db"][3] = json!(-2.5 - 0.25 * k as f64);
+        let frequency_hz: Vec<f64> = (0..40).map(|i| 20.0 * 1000f64.powf(i as f64 / 39.0)).collect();
+        let raw_db: Vec<f64> = frequency_hz
+            .iter()
+            .map(|f| 4.0 * (f / 80.0).ln().sin() - 0.1 * k as f64 * (f / 1000.0).ln())
+            .collect();
+        let m = json!({"path": "/tmp/phones.csv", "frequency_hz": frequency_hz, "raw_db": raw_db});
         json["fields"]["custom_measurement"] = Value::String(m.to_string());
+        json["params"]["phones"] = json!({"string": "custom"});
+        json["params"]["bypass"] = json!({"bool": false});
         clap_bytes(&json)
     };
     let (mut l, mut r) = (vec![0.1f32; BLOCK], vec![-0.1f32; BLOCK]);

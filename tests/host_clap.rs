@@ -574,3 +574,34 @@ fn state_round_trip_into_a_fresh_instance_is_bit_exact() {
     assert_eq!(a_r, b_r, "right differs");
     assert_ne!(a_l, in_l, "the restored settings do nothing");
 }
+
+/// A bounce: the host switches to offline rendering and reactivates. With Bounce-Safe on
+/// (the default) the closed-back voicing is not printed: the output is the input, bit for
+/// bit; with it off, the voicing is rendered; back in real time, it is heard again.
+#[test]
+fn bounce_safe_passes_an_offline_render_through_untouched() {
+    let (in_l, in_r) = stereo_signal(8192, 48_000.0);
+    let render = |bounce_safe: bool, offline: bool| {
+        let mut p = ClapPlugin::load_bundled();
+        p.set_render_mode(offline);
+        p.activate(48_000.0, 512);
+        let model = p.param_id("A Model");
+        let closed = step_for_text(&mut p, model, "Closed-back");
+        p.set_param(model, closed, 0);
+        let bounce = p.param_id("Bounce-Safe");
+        p.set_param(bounce, if bounce_safe { 1.0 } else { 0.0 }, 0);
+        let (mut l, mut r) = (in_l.clone(), in_r.clone());
+        p.process_in_blocks(&mut l, &mut r, &[512]);
+        let diff = l
+            .iter()
+            .zip(&in_l)
+            .chain(r.iter().zip(&in_r))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        eprintln!("offline {offline}, Bounce-Safe {bounce_safe}: max |out - in| {diff:.2e}");
+        diff
+    };
+    assert_eq!(render(true, true), 0.0, "offline, Bounce-Safe on: untouched");
+    assert!(render(false, true) > 1e-3, "offline, Bounce-Safe off: voiced");
+    assert!(render(true, false) > 1e-3, "real time, Bounce-Safe on: voiced");
+}

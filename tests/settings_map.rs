@@ -93,18 +93,33 @@ fn presets_carry_bs2b_values_and_phones_map_to_measured_models() {
 
 #[test]
 fn monitor_modes_act_before_the_voicing() {
-    use cans::params::Phones;
+    // Side with a crossfeed on: before the chain, both ears get (L - R) / 2 and then the
+    // (centred) side goes through voicing and crossfeed; after it, the crossfeed would
+    // already have mixed the channels. Swap cannot tell the two apart (the chain is
+    // left/right symmetric), Side can. The reference runs Mono on (L - R) / 2 in both
+    // ears (Mono leaves a centred signal as it is): both modes level-match for centred
+    // material.
     let fs = 48_000.0;
     let l = signal::white(8192, 0.3, 1);
-    let r = signal::white(8192, 0.3, 2);
-    let base = engine::settings(Model::ClosedBack, CrossfeedPreset::Off, Phones::Generic);
-    let mut swapped = base;
-    swapped.config.monitor = MonitorMode::Swap;
-    let mut e1 = engine::engine(fs, swapped);
+    let r: Vec<f32> = signal::white(8192, 0.3, 2).iter().map(|x| 0.2 * x).collect();
+    let base = engine::settings(Model::ClosedBack, CrossfeedPreset::ChuMoy, Phones::Generic);
+    let mut side = base;
+    side.config.monitor = MonitorMode::Side;
+    let mut e1 = engine::engine(fs, side);
     let (sl, sr) = engine::run(&mut e1, &l, &r, 256);
-    let mut e2 = engine::engine(fs, base);
-    let (bl, br) = engine::run(&mut e2, &r, &l, 256);
-    // Swap then voicing == voicing of the swapped input (the level match is identical).
-    assert_eq!(sl, bl);
-    assert_eq!(sr, br);
+    let s: Vec<f32> = l.iter().zip(&r).map(|(a, b)| 0.5 * (a - b)).collect();
+    let mut mono = base;
+    mono.config.monitor = MonitorMode::Mono;
+    let mut e2 = engine::engine(fs, mono);
+    let (bl, br) = engine::run(&mut e2, &s, &s, 256);
+    let worst = sl
+        .iter()
+        .zip(&bl)
+        .chain(sr.iter().zip(&br))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    println!("Side before the chain vs Mono of (L - R) / 2: max difference {worst:e}");
+    assert!(worst < 1e-5, "{worst}");
+    // And the two ears are the same (a centred signal stays centred through the chain).
+    assert_eq!(sl, sr);
 }

@@ -93,14 +93,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fade_gains_sum_to_one_and_are_smooth() {
+    fn fade_gains_are_smooth() {
         let n = 1440;
         let mut max_step: f64 = 0.0;
         let mut prev = fade_in(0.0);
         for i in 0..=n {
             let t = i as f64 / n as f64;
             let g = fade_in(t);
-            assert!((g + (1.0 - g) - 1.0).abs() < 1e-15);
             max_step = max_step.max((g - prev).abs());
             prev = g;
         }

@@ -107,6 +107,7 @@ pub fn enum_picker<T: Enum + PartialEq + Copy + 'static>(
     let current = param.value();
     let response = egui::ComboBox::from_id_salt(name)
         .width(width)
+        .truncate()
         .selected_text(enum_name(current))
         .show_ui(ui, |ui| {
             for (index, name) in T::variants().iter().enumerate() {
@@ -145,18 +146,30 @@ pub fn toggle(
     param: &BoolParam,
     on_color: Color32,
 ) -> egui::Response {
+    toggle_enabled(ui, true, label, setter, param, on_color)
+}
+
+/// [`toggle`], greyed out and inert unless `enabled` (a setting that has no effect now).
+pub fn toggle_enabled(
+    ui: &mut Ui,
+    enabled: bool,
+    label: &str,
+    setter: &ParamSetter,
+    param: &BoolParam,
+    on_color: Color32,
+) -> egui::Response {
     let on = param.value();
     let text = if on {
         RichText::new(label).color(Color32::BLACK).strong()
     } else {
         RichText::new(label)
     };
-    let button = egui::Button::new(text).selected(on).fill(if on {
+    let button = egui::Button::new(text).selected(on).fill(if on && enabled {
         on_color
     } else {
         ui.visuals().widgets.inactive.weak_bg_fill
     });
-    let response = ui.add(button);
+    let response = ui.add_enabled(enabled, button);
     if response.clicked() {
         set_once(setter, param, !on);
     }

@@ -45,6 +45,8 @@ pub const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
 pub const SLOTS_HEIGHT: f32 = 204.0;
 pub const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
+/// Room kept for the Mono-flat on/off button at the end of the crossfeed row.
+const MONO_FLAT_TOGGLE_WIDTH: f32 = 36.0;
 
 /// Height of a control row in the slot panels.
 pub const ROW_HEIGHT: f32 = 26.0;
@@ -61,13 +63,14 @@ fn row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
 
 /// A parameter slider with its value drawn on the bar (double-click resets, as in
 /// nice-plug's `ParamSlider`).
-fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, width: f32) {
-    let response = ui.add(
+fn slider<P: Param>(ui: &mut Ui, enabled: bool, param: &P, setter: &ParamSetter, width: f32) {
+    let response = ui.add_enabled(
+        enabled,
         ParamSlider::for_param(param, setter)
             .without_value()
             .with_width(width),
     );
-    let color = if ui.is_enabled() {
+    let color = if enabled && ui.is_enabled() {
         theme::TEXT
     } else {
         theme::TEXT_DIM
@@ -239,7 +242,7 @@ impl App {
             let output_w = OUTPUT_SLIDER_WIDTH + 70.0;
             ui.add_space((ui.available_width() - output_w).max(0.0));
             ui.label("Output");
-            slider(ui, &self.params.output_gain, setter, OUTPUT_SLIDER_WIDTH);
+            slider(ui, true, &self.params.output_gain, setter, OUTPUT_SLIDER_WIDTH);
         });
     }
 
@@ -384,15 +387,19 @@ impl App {
             let spacing = ui.spacing().item_spacing.x;
             let pair = (ui.available_width() - spacing) / 2.0;
             let slider_w = (pair - label_w - 2.0 * spacing).max(60.0);
-            let control_w = pair - label_w - spacing;
-            let row_label = |ui: &mut Ui, text: &str| {
+            // Widgets are enabled one by one (not through an enabled scope, whose child
+            // layout shifted labels off their sliders' centre line).
+            let row_label = |ui: &mut Ui, enabled: bool, text: &str| {
+                let color = if enabled { theme::TEXT_DIM } else { theme::TEXT_FAINT };
                 ui.add_sized(
                     [label_w, 20.0],
-                    egui::Label::new(RichText::new(text).color(theme::TEXT_DIM)),
+                    egui::Label::new(RichText::new(text).color(color)),
                 );
             };
+            let crossfeed_on = slot.crossfeed.value() != CrossfeedPreset::Off;
+            let custom = slot.crossfeed.value() == CrossfeedPreset::Custom;
             row(ui, |ui| {
-                row_label(ui, "Model");
+                row_label(ui, true, "Model");
                 controls::model_picker(
                     ui,
                     &format!("Slot {name} model"),
@@ -402,17 +409,20 @@ impl App {
                 );
             });
             row(ui, |ui| {
-                row_label(ui, "Crossfeed");
+                row_label(ui, true, "Crossfeed");
+                // Fixed width (long preset names are truncated), so the Mono-flat column
+                // sits at the same place in both slots.
                 controls::crossfeed_picker(
                     ui,
                     &format!("Slot {name} crossfeed"),
-                    control_w - 2.0 * spacing,
+                    2.0 * pair - 2.0 * label_w - MONO_FLAT_TOGGLE_WIDTH - 5.0 * spacing - 24.0,
                     setter,
                     &slot.crossfeed,
                 );
-                row_label(ui, "Mono-flat");
-                controls::toggle(
+                row_label(ui, crossfeed_on, "Mono-flat");
+                controls::toggle_enabled(
                     ui,
+                    crossfeed_on,
                     if slot.xf_mono_flat.value() {
                         "On"
                     } else {
@@ -424,22 +434,17 @@ impl App {
                 )
                 .on_hover_text("Keep centred material level-flat through the crossfeed");
             });
-            let custom = slot.crossfeed.value() == CrossfeedPreset::Custom;
             row(ui, |ui| {
-                ui.add_enabled_ui(custom, |ui| {
-                    row_label(ui, "Cutoff");
-                    slider(ui, &slot.xf_cutoff_hz, setter, slider_w);
-                    row_label(ui, "Feed");
-                    slider(ui, &slot.xf_feed_db, setter, slider_w);
-                });
+                row_label(ui, custom, "Cutoff");
+                slider(ui, custom, &slot.xf_cutoff_hz, setter, slider_w);
+                row_label(ui, custom, "Feed");
+                slider(ui, custom, &slot.xf_feed_db, setter, slider_w);
             });
             row(ui, |ui| {
-                ui.add_enabled_ui(slot.crossfeed.value() != CrossfeedPreset::Off, |ui| {
-                    row_label(ui, "ITD");
-                    slider(ui, &slot.itd_ms, setter, slider_w);
-                });
-                row_label(ui, "Width");
-                slider(ui, &slot.width_percent, setter, slider_w);
+                row_label(ui, crossfeed_on, "ITD");
+                slider(ui, crossfeed_on, &slot.itd_ms, setter, slider_w);
+                row_label(ui, true, "Width");
+                slider(ui, true, &slot.width_percent, setter, slider_w);
             });
         });
     }

@@ -54,11 +54,16 @@ impl LogAxes {
         self.db_top - t * (self.db_top - self.db_bottom)
     }
 
+    /// Screen points of a curve; values outside the dB range sit on the plot's edge (a
+    /// crossfeed null or an "off" path stays visible along the bottom).
     pub fn points(&self, freq_hz: &[f64], db: &[f64]) -> Vec<Pos2> {
         freq_hz
             .iter()
             .zip(db)
-            .map(|(&f, &d)| pos2(self.x_of(f), self.y_of(d as f32)))
+            .map(|(&f, &d)| {
+                let d = (d as f32).clamp(self.db_bottom, self.db_top);
+                pos2(self.x_of(f), self.y_of(d))
+            })
             .collect()
     }
 
@@ -106,7 +111,11 @@ impl LogAxes {
                 painter.text(
                     pos2(self.rect.left() + 4.0, y - 1.0),
                     Align2::LEFT_BOTTOM,
-                    format!("{db:+.0}"),
+                    if db == 0.0 {
+                        "0".to_owned()
+                    } else {
+                        format!("{db:+.0}")
+                    },
                     small.clone(),
                     theme::TEXT_DIM,
                 );

@@ -9,6 +9,8 @@ pub const GRID: Color32 = Color32::from_rgb(0x2c, 0x30, 0x37);
 pub const GRID_STRONG: Color32 = Color32::from_rgb(0x45, 0x4a, 0x54);
 pub const TEXT: Color32 = Color32::from_rgb(0xe4, 0xe6, 0xea);
 pub const TEXT_DIM: Color32 = Color32::from_rgb(0x9a, 0xa0, 0xaa);
+/// Labels of controls that have no effect in the current setting.
+pub const TEXT_FAINT: Color32 = Color32::from_rgb(0x5c, 0x61, 0x6a);
 /// Slot A is warm, slot B cool, everywhere (toggle, panels, curves).
 pub const SLOT_A: Color32 = Color32::from_rgb(0xf2, 0xa6, 0x3b);
 pub const SLOT_B: Color32 = Color32::from_rgb(0x4c, 0xc2, 0xe8);

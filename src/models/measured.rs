@@ -34,28 +34,28 @@ pub const SONY_MDR7506: Voicing = Voicing {
     fit_max_db: 0.7523773853545288,
 };
 
-/// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv`.
+/// KRK KNS 8400 — `krk_kns8400.csv` vs `target_hms23_harman_over_ear_2018_without_bass.csv` + `HARMAN_OE_2018_BASS_SHELF`.
 /// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that
-/// rig's target, which has no Harman bass shelf: its bass reads against a flat low end.
-/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.355 dB, max 1.077 dB at 48 kHz
-/// (RMS 0.355 dB, max 1.077 dB at 44.1 kHz).
+/// rig's Harman target, whose bass shelf AutoEq leaves out and `data` puts back.
+/// Fit: 10 sections; error vs the smoothed delta, 20 Hz–16 kHz: RMS 0.259 dB, max 0.853 dB at 48 kHz
+/// (RMS 0.259 dB, max 0.853 dB at 44.1 kHz).
 pub const KRK_KNS8400: Voicing = Voicing {
     name: "KRK KNS 8400",
     class: HeadphoneClass::Closed,
     sections: &[
-        Section::new(SectionKind::LowShelf, 43.16971525272629, 1.3592321565653418, 1.0104073295244846),
-        Section::new(SectionKind::LowShelf, 87.24189610363044, 2.0, -1.928453475493514),
-        Section::new(SectionKind::Peaking, 244.45090402039017, 0.44020536303117147, 15.0),
-        Section::new(SectionKind::Peaking, 378.23116140349913, 0.5557378042059313, -14.162572801067087),
-        Section::new(SectionKind::Peaking, 3177.7327423139177, 1.3042199550309863, 6.849216387020969),
-        Section::new(SectionKind::Peaking, 4865.026850668864, 3.878204683317729, -3.162806899249088),
-        Section::new(SectionKind::Peaking, 7910.55578451832, 2.8599335341930234, -5.873286493301494),
-        Section::new(SectionKind::Peaking, 9379.328980237477, 2.658009103868227, 6.325668415563484),
-        Section::new(SectionKind::Peaking, 14691.039344139626, 7.564888418683969, -2.563442257815213),
-        Section::new(SectionKind::Peaking, 17587.139086196057, 10.000000000000002, 4.040120088927606),
+        Section::new(SectionKind::LowShelf, 89.48501394438935, 1.340088710357942, -5.76773328648335),
+        Section::new(SectionKind::Peaking, 255.2770719809173, 0.5367705173602096, 13.070204678053319),
+        Section::new(SectionKind::Peaking, 426.0296342188432, 0.5743890373690217, -15.0),
+        Section::new(SectionKind::Peaking, 611.7439154910933, 1.2104797597511947, 4.243476348162486),
+        Section::new(SectionKind::Peaking, 3244.3441781464885, 0.982469854774836, 7.50659272844871),
+        Section::new(SectionKind::Peaking, 4848.621656654988, 2.9775025347363053, -4.310968425722922),
+        Section::new(SectionKind::Peaking, 7721.501471592121, 3.1935839898374208, -4.936049078281103),
+        Section::new(SectionKind::Peaking, 9589.993215366068, 3.0346198850128436, 4.99452088274197),
+        Section::new(SectionKind::Peaking, 14701.072562307452, 7.848875412487439, -2.5288570956060834),
+        Section::new(SectionKind::Peaking, 17580.708178806082, 10.000000000000002, 3.998994597156633),
     ],
-    fit_rms_db: 0.3547782056879142,
-    fit_max_db: 1.0767508570945892,
+    fit_rms_db: 0.2591089873500334,
+    fit_max_db: 0.8526094682960546,
 };
 
 /// Austrian Audio Hi-X55 (for Hi-X50) — `austrian_audio_hix55_substitute_for_hix50.csv` vs `target_harman_over_ear_2018.csv`.

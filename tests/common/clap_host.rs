@@ -396,6 +396,25 @@ impl ClapPlugin {
         }
     }
 
+    /// Tell the plug-in the host renders offline (a bounce) or in real time, through the
+    /// CLAP render extension, as a DAW does before an export. Takes effect from the next
+    /// activation (a plug-in may ask for a restart to apply it while active).
+    pub fn set_render_mode(&mut self, offline: bool) {
+        use clack_extensions::render::{PluginRender, RenderMode};
+        let mut handle = self.instance.plugin_handle();
+        let render = handle
+            .get_extension::<PluginRender>()
+            .expect("plug-in implements the render extension");
+        let mode = if offline {
+            RenderMode::Offline
+        } else {
+            RenderMode::Realtime
+        };
+        render
+            .set(&mut handle, mode)
+            .expect("plug-in accepts the render mode");
+    }
+
     /// Queue a parameter change (CLAP plain value) at a sample offset of the next `process`.
     pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
         assert!(

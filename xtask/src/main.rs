@@ -5,6 +5,7 @@
 mod bench;
 mod fit_models;
 mod install;
+#[cfg(feature = "screenshot")]
 mod screenshot;
 mod test_all;
 mod workspace;
@@ -15,7 +16,17 @@ fn main() -> nice_plug_xtask::Result<()> {
         Some("fit-models") => fit_models::run(),
         Some("test") => test_all::main(&args[1..]),
         Some("install") => install::main(&args[1..]),
+        #[cfg(feature = "screenshot")]
         Some("screenshot") => screenshot::run(&args[1..]),
+        // The screenshot needs the JACK client library (feature `screenshot`); run the
+        // xtask built with it rather than make every xtask build need JACK's headers.
+        #[cfg(not(feature = "screenshot"))]
+        Some("screenshot") => workspace::run(
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["run", "--package", "xtask", "--release", "--features", "screenshot", "--"])
+                .args(&args),
+        )
+        .map_err(Into::into),
         Some("bench") => {
             if let Err(e) = bench::run(&args[1..]) {
                 eprintln!("xtask bench: {e}");
