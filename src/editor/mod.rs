@@ -64,12 +64,28 @@ fn row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
 /// A parameter slider with its value drawn on the bar (double-click resets, as in
 /// nice-plug's `ParamSlider`).
 fn slider<P: Param>(ui: &mut Ui, enabled: bool, param: &P, setter: &ParamSetter, width: f32) {
-    let response = ui.add_enabled(
-        enabled,
-        ParamSlider::for_param(param, setter)
-            .without_value()
-            .with_width(width),
-    );
+    // `ParamSlider` lays itself out as a vertical strip (padding, bar, padding) that grows
+    // below the height its horizontal wrapper announces, so a centred row puts it lower
+    // than its label. Announce the strip's real height, so the row centres the bar.
+    let spacing_y = ui.spacing().item_spacing.y;
+    let bar_strip = ui
+        .text_style_height(&egui::TextStyle::Body)
+        .max(ui.spacing().interact_size.y * 0.8);
+    let height = bar_strip + 2.0 * spacing_y;
+    let response = ui
+        .allocate_ui_with_layout(
+            egui::vec2(width, height),
+            egui::Layout::left_to_right(egui::Align::Min),
+            |ui| {
+                ui.add_enabled(
+                    enabled,
+                    ParamSlider::for_param(param, setter)
+                        .without_value()
+                        .with_width(width),
+                )
+            },
+        )
+        .inner;
     let color = if enabled && ui.is_enabled() {
         theme::TEXT
     } else {
