@@ -173,10 +173,9 @@ impl Plugin for Cans {
             &self.measurement,
             &self.params.custom_measurement,
             &mut self.custom_correction,
-        ) {
-            if let Some(worker) = &self.worker {
-                worker.requests().refit();
-            }
+        ) && let Some(worker) = &self.worker
+        {
+            worker.requests().refit();
         }
         let settings = self.current_settings();
         self.publish_offline_bypass();

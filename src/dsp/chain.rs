@@ -226,40 +226,42 @@ impl Chain {
         self.level.snap();
     }
 
-    /// Run one sub-block of frames in place. Every per-frame branch of the chain (monitor
-    /// mode, crossfeed topology, ramps) is decided once here; the cascade and crossfeed
-    /// run frame by frame in one loop, so their recurrences overlap. (A loop skewed over
-    /// four groups of sections ran no faster and executed 10 % more instructions: the
-    /// chain is bound by instruction throughput, not latency, on these machines.)
-    pub fn process(&mut self, io: &mut [[f64; 2]]) {
+    /// Run one sub-block of frames in place, scaled by `out_gain` (the engine's output
+    /// gain when it is steady, else 1). Every per-frame branch of the chain (monitor
+    /// mode, crossfeed topology, ramps) is decided once here; the cascade, crossfeed,
+    /// width and level run frame by frame in one loop, so their recurrences overlap.
+    /// (A loop skewed over four groups of sections ran no faster and executed 10 % more
+    /// instructions: the chain is bound by instruction throughput, not latency, on these
+    /// machines; the wide cascade halves that count instead.)
+    pub fn process(&mut self, io: &mut [[f64; 2]], out_gain: f64) {
         let monitor = self.config.monitor;
         if monitor != MonitorMode::Stereo {
             io.iter_mut().for_each(|f| *f = monitor.apply(*f));
         }
         let cascade = &mut self.cascade;
         let xf = &mut self.crossfeed;
-        match self.config.crossfeed {
-            CrossfeedMode::Off => io.iter_mut().for_each(|f| *f = cascade.tick(*f)),
-            _ if xf.is_mono_flat() => io
-                .iter_mut()
-                .for_each(|f| *f = xf.tick_mono_flat(cascade.tick(*f))),
-            _ => io
-                .iter_mut()
-                .for_each(|f| *f = xf.tick_core(cascade.tick(*f))),
-        }
         if self.width.is_moving() || self.level.is_moving() {
+            match self.config.crossfeed {
+                CrossfeedMode::Off => cascade.process(io, |f| f),
+                _ if xf.is_mono_flat() => cascade.process(io, |f| xf.tick_mono_flat(f)),
+                _ => cascade.process(io, |f| xf.tick_core(f)),
+            }
             for f in io.iter_mut() {
                 let x = apply_width(*f, self.width.next());
-                let g = self.level.next();
+                let g = self.level.next() * out_gain;
                 *f = [x[0] * g, x[1] * g];
             }
         } else {
-            // Width then level as one 2x2 matrix: L' = g (M + wS), R' = g (M - wS).
-            let (w, g) = (self.width.value(), self.level.value());
+            // Width, level and output gain as one 2x2 matrix, in the same loop:
+            // L' = g (M + wS), R' = g (M - wS).
+            let (w, g) = (self.width.value(), self.level.value() * out_gain);
             let direct = 0.5 * g * (1.0 + w);
             let cross = 0.5 * g * (1.0 - w);
-            for f in io.iter_mut() {
-                *f = [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
+            let mat = move |f: [f64; 2]| [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
+            match self.config.crossfeed {
+                CrossfeedMode::Off => cascade.process(io, mat),
+                _ if xf.is_mono_flat() => cascade.process(io, |f| mat(xf.tick_mono_flat(f))),
+                _ => cascade.process(io, |f| mat(xf.tick_core(f))),
             }
         }
     }
@@ -299,7 +301,7 @@ mod tests {
     fn impulse_response(chain: &mut Chain) -> Vec<[f64; 2]> {
         let mut io = vec![[0.0; 2]; 64];
         io[0] = [1.0, -0.5];
-        chain.process(&mut io);
+        chain.process(&mut io, 1.0);
         io
     }
 

@@ -13,6 +13,10 @@ use super::sanitize;
 
 /// Continuous settings are re-evaluated at most every this many samples.
 pub const SUB_BLOCK: usize = 32;
+/// Subnormal filter state is flushed after at least this many frames (at most 23 ms at
+/// 44.1 kHz and above; a decay takes far longer to reach the subnormal range). Doing it
+/// per host block cost 15 % of the whole chain at 32-frame blocks.
+pub const HOUSEKEEPING_FRAMES: usize = 1024;
 /// Time constant of the glide of continuous settings (ITD, width, cutoff, feed).
 pub const GLIDE_MS: f64 = 20.0;
 
@@ -58,6 +62,9 @@ pub struct Engine {
     output: Ramp,
     /// 1 = processed, 0 = dry.
     wet: Ramp,
+    /// Frames processed since the last [`Engine::housekeeping`], and which chains ran.
+    frames_since_housekeeping: usize,
+    ran_since_housekeeping: [bool; 2],
 }
 
 impl Engine {
@@ -81,6 +88,8 @@ impl Engine {
             output_glide: 1.0,
             output: Ramp::new(1.0),
             wet: Ramp::new(1.0),
+            frames_since_housekeeping: 0,
+            ran_since_housekeeping: [false; 2],
         }
     }
 
@@ -136,17 +145,36 @@ impl Engine {
         while start < len {
             let end = (start + SUB_BLOCK).min(len);
             self.begin_sub_block(end - start);
-            self.run_sub_block(&mut left[start..end], &mut right[start..end]);
+            let fading = self.fade_left > 0;
+            if self.run_sub_block(&mut left[start..end], &mut right[start..end]) {
+                // Only chains that ran can hold new subnormal state.
+                self.ran_since_housekeeping[self.active] = true;
+                self.ran_since_housekeeping[1 - self.active] |= fading;
+            }
             start = end;
         }
-        for chain in &mut self.chains {
-            chain.after_block();
+        self.frames_since_housekeeping += len;
+        if self.frames_since_housekeeping >= HOUSEKEEPING_FRAMES {
+            self.housekeeping();
         }
     }
 
+    /// Flush subnormal filter state of the chains that ran since the last time (see
+    /// [`HOUSEKEEPING_FRAMES`]).
+    fn housekeeping(&mut self) {
+        for (chain, ran) in self.chains.iter_mut().zip(&mut self.ran_since_housekeeping) {
+            if *ran {
+                chain.after_block();
+            }
+            *ran = false;
+        }
+        self.frames_since_housekeeping = 0;
+    }
+
     /// Run at most [`SUB_BLOCK`] frames. The state of the ramps and fades is looked at once
-    /// here, so the steady case runs with no per-frame branches.
-    fn run_sub_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+    /// here, so the steady case runs with no per-frame branches. Returns whether the
+    /// chains ran (not in a full bypass).
+    fn run_sub_block(&mut self, left: &mut [f32], right: &mut [f32]) -> bool {
         let n = left.len();
         debug_assert!(n <= SUB_BLOCK && right.len() == n);
         let mut dry = [[0.0f64; 2]; SUB_BLOCK];
@@ -162,18 +190,23 @@ impl Engine {
                 left[i] = d[0] as f32;
                 right[i] = d[1] as f32;
             }
-            return;
+            return false;
         }
 
+        // Steady (no fade, no ramp, fully wet): the output gain rides in the chain's own
+        // width/level matrix, and the output loop only converts.
+        let steady = self.fade_left == 0
+            && !(self.wet.is_moving() || self.output.is_moving() || self.wet.value() != 1.0);
+        let out_gain = if steady { self.output.value() } else { 1.0 };
         let mut wet = [[0.0f64; 2]; SUB_BLOCK];
         wet[..n].copy_from_slice(dry);
-        self.chains[self.active].process(&mut wet[..n]);
+        self.chains[self.active].process(&mut wet[..n], out_gain);
         if self.fade_left > 0 {
             // The outgoing chain runs only as long as the fade.
             let m = n.min(self.fade_left);
             let mut old = [[0.0f64; 2]; SUB_BLOCK];
             old[..m].copy_from_slice(&dry[..m]);
-            self.chains[1 - self.active].process(&mut old[..m]);
+            self.chains[1 - self.active].process(&mut old[..m], 1.0);
             for (w, o) in wet[..m].iter_mut().zip(old[..m].iter()) {
                 let t = 1.0 - self.fade_left as f64 / self.fade_len as f64;
                 let g_in = fade_in(t);
@@ -185,7 +218,7 @@ impl Engine {
             }
         }
 
-        if self.wet.is_moving() || self.output.is_moving() || self.wet.value() != 1.0 {
+        if !steady {
             for i in 0..n {
                 let wet_mix = self.wet.next();
                 let gain = self.output.next();
@@ -194,12 +227,12 @@ impl Engine {
                 right[i] = (d[1] + wet_mix * (gain * w[1] - d[1])) as f32;
             }
         } else {
-            let gain = self.output.value();
             for i in 0..n {
-                left[i] = (gain * wet[i][0]) as f32;
-                right[i] = (gain * wet[i][1]) as f32;
+                left[i] = wet[i][0] as f32;
+                right[i] = wet[i][1] as f32;
             }
         }
+        true
     }
 
     /// Per-sub-block control: start pending crossfades, glide continuous settings.

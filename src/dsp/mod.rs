@@ -7,6 +7,8 @@
 
 pub mod biquad;
 pub mod cascade;
+#[cfg(target_arch = "x86_64")]
+pub mod cascade_wide;
 pub mod chain;
 pub mod crossfeed;
 pub mod engine;

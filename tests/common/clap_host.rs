@@ -401,7 +401,7 @@ impl ClapPlugin {
     /// activation (a plug-in may ask for a restart to apply it while active).
     pub fn set_render_mode(&mut self, offline: bool) {
         use clack_extensions::render::{PluginRender, RenderMode};
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         let render = handle
             .get_extension::<PluginRender>()
             .expect("plug-in implements the render extension");
@@ -411,7 +411,7 @@ impl ClapPlugin {
             RenderMode::Realtime
         };
         render
-            .set(&mut handle, mode)
+            .set(&handle, mode)
             .expect("plug-in accepts the render mode");
     }
 

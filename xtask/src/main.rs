@@ -25,8 +25,7 @@ fn main() -> nice_plug_xtask::Result<()> {
             std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
                 .args(["run", "--package", "xtask", "--release", "--features", "screenshot", "--"])
                 .args(&args),
-        )
-        .map_err(Into::into),
+        ),
         Some("bench") => {
             if let Err(e) = bench::run(&args[1..]) {
                 eprintln!("xtask bench: {e}");
