@@ -45,15 +45,13 @@ pub struct PairStage {
     pub s2: Lanes,
 }
 
-/// Which halves of a step carry a real frame.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Valid {
-    Both,
-    /// Step 0: no frame has reached the second half yet.
-    LowOnly,
-    /// Step N: every frame has left the first half.
-    HighOnly,
-}
+/// Which halves of a step carry a real frame (a const parameter of [`step`], so the hot
+/// loop has no branch on it).
+const BOTH: u8 = 0;
+/// Step 0: no frame has reached the second half yet.
+const LOW_ONLY: u8 = 1;
+/// Step N: every frame has left the first half.
+const HIGH_ONLY: u8 = 2;
 
 /// One step over every pair. `x` is [frame t into section 0 | frame t−1 into section H];
 /// returns [frame t out of section H−1 | frame t−1 out of the last section].
@@ -62,7 +60,7 @@ enum Valid {
 /// The CPU must support AVX2 and FMA ([`available`]).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn step(pairs: &mut [PairStage], mut x: __m256d, valid: Valid) -> __m256d {
+unsafe fn step<const VALID: u8>(pairs: &mut [PairStage], mut x: __m256d) -> __m256d {
     for p in pairs.iter_mut() {
         // SAFETY: `Lanes` is 32-byte aligned, so the aligned loads and stores are valid;
         // the caller guarantees AVX2 and FMA.
@@ -81,18 +79,14 @@ unsafe fn step(pairs: &mut [PairStage], mut x: __m256d, valid: Valid) -> __m256d
                 y,
                 _mm256_mul_pd(_mm256_load_pd(p.b2.0.as_ptr()), x),
             );
-            match valid {
-                Valid::Both => {}
-                // Keep the old state in the lanes without a frame (blend bit set = lane
-                // from the second operand).
-                Valid::LowOnly => {
-                    n1 = _mm256_blend_pd::<0b1100>(n1, s1);
-                    n2 = _mm256_blend_pd::<0b1100>(n2, s2);
-                }
-                Valid::HighOnly => {
-                    n1 = _mm256_blend_pd::<0b0011>(n1, s1);
-                    n2 = _mm256_blend_pd::<0b0011>(n2, s2);
-                }
+            // Keep the old state in the lanes without a frame (blend bit set = lane from
+            // the second operand).
+            if VALID == LOW_ONLY {
+                n1 = _mm256_blend_pd::<0b1100>(n1, s1);
+                n2 = _mm256_blend_pd::<0b1100>(n2, s2);
+            } else if VALID == HIGH_ONLY {
+                n1 = _mm256_blend_pd::<0b0011>(n1, s1);
+                n2 = _mm256_blend_pd::<0b0011>(n2, s2);
             }
             _mm256_store_pd(p.s1.0.as_mut_ptr(), n1);
             _mm256_store_pd(p.s2.0.as_mut_ptr(), n2);
@@ -124,31 +118,28 @@ pub unsafe fn run(
     unsafe {
         let gain = _mm256_set1_pd(gain);
         let load = |f: &[f64; 2]| -> __m128d { _mm_loadu_pd(f.as_ptr()) };
-        // mid: frame t−1 out of the first half (the input of the second half).
-        let mut mid = _mm256_castpd256_pd128(_mm256_setzero_pd());
-        for t in 0..=n {
-            let valid = if t == 0 {
-                Valid::LowOnly
-            } else if t == n {
-                Valid::HighOnly
-            } else {
-                Valid::Both
-            };
-            let input = if t < n {
-                load(&io[t])
-            } else {
-                _mm256_castpd256_pd128(_mm256_setzero_pd())
-            };
-            // [input · gain | mid]: the gain only applies to the low (new frame) half.
+        // A step's input: [frame t · gain | mid], mid being frame t−1 out of the first
+        // half (the input of the second half); the gain only applies to the new frame.
+        let enter = |input: __m128d, mid: __m128d| {
             let x = _mm256_set_m128d(mid, input);
-            let x = _mm256_blend_pd::<0b1100>(_mm256_mul_pd(x, gain), x);
-            let out = step(pairs, x, valid);
+            _mm256_blend_pd::<0b1100>(_mm256_mul_pd(x, gain), x)
+        };
+        let zero = _mm256_castpd256_pd128(_mm256_setzero_pd());
+        // Step 0: frame 0 into the first half only.
+        let out = step::<LOW_ONLY>(pairs, enter(load(&io[0]), zero));
+        let mut mid = _mm256_castpd256_pd128(out);
+        // Steps 1..n-1: frame t into the first half, frame t-1 through the second.
+        for t in 1..n {
+            let out = step::<BOTH>(pairs, enter(load(&io[t]), mid));
             mid = _mm256_castpd256_pd128(out);
-            if t > 0 {
-                let mut frame = [0.0; 2];
-                _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
-                io[t - 1] = post(frame);
-            }
+            let mut frame = [0.0; 2];
+            _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
+            io[t - 1] = post(frame);
         }
+        // Step n: the last frame through the second half only.
+        let out = step::<HIGH_ONLY>(pairs, enter(zero, mid));
+        let mut frame = [0.0; 2];
+        _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
+        io[n - 1] = post(frame);
     }
 }
