@@ -17,6 +17,7 @@ use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::fade::crossfade_len;
+use cans::dsp::meters::{OutputTap, analyzer_ring};
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{Model, Phones};
 use cans::settings::{model_voicing, phones_voicing};
@@ -261,6 +262,57 @@ impl CansEngine {
     }
 }
 
+/// What the plug-in's `process` runs per block besides the engine: the output meters, and
+/// with the editor open the analyzer feed into its ring (drained here as the editor's
+/// thread would, by moving the read index: O(1), no copy).
+struct CansWithMeters {
+    label: String,
+    engine: Engine,
+    tap: OutputTap,
+    ring: rtrb::Consumer<f32>,
+    editor_open: bool,
+    block: usize,
+    wl: Vec<f32>,
+    wr: Vec<f32>,
+}
+
+impl CansWithMeters {
+    fn new(label: &str, block: usize, settings: EngineSettings, editor_open: bool) -> Self {
+        let mut engine = Engine::new(FS);
+        engine.set(settings);
+        engine.reset();
+        let (tx, ring) = analyzer_ring();
+        Self {
+            label: label.into(),
+            engine,
+            tap: OutputTap::new(FS, tx),
+            ring,
+            editor_open,
+            block,
+            wl: vec![0.0; block],
+            wr: vec![0.0; block],
+        }
+    }
+}
+
+impl Contender for CansWithMeters {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        for (cl, cr) in l.chunks(self.block).zip(r.chunks(self.block)) {
+            let n = cl.len();
+            self.wl[..n].copy_from_slice(cl);
+            self.wr[..n].copy_from_slice(cr);
+            self.engine.process(&mut self.wl[..n], &mut self.wr[..n]);
+            black_box(self.tap.process(&self.wl[..n], &self.wr[..n], self.editor_open));
+            if let Ok(chunk) = self.ring.read_chunk(self.ring.slots()) {
+                chunk.commit_all();
+            }
+        }
+    }
+}
+
 impl Contender for CansEngine {
     fn name(&self) -> String {
         self.label.clone()
@@ -318,6 +370,18 @@ fn table(rounds: usize, seconds: f64) {
             "chain_steady_b1024".into(),
             1024,
             vec![steady],
+        )),
+        Box::new(CansWithMeters::new(
+            "plugin_editor_closed_b256",
+            256,
+            steady,
+            false,
+        )),
+        Box::new(CansWithMeters::new(
+            "plugin_editor_open_b256",
+            256,
+            steady,
+            true,
         )),
         Box::new(CansEngine::new(
             "chain_fading_b32".into(),

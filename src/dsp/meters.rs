@@ -245,13 +245,25 @@ impl OutputTap {
         if analyzer_open {
             let frames = left.len().min(right.len()).min(self.analyzer.slots() / 2);
             if frames > 0
-                && let Ok(chunk) = self.analyzer.write_chunk_uninit(2 * frames)
+                && let Ok(mut chunk) = self.analyzer.write_chunk_uninit(2 * frames)
             {
-                let samples = left[..frames]
-                    .iter()
-                    .zip(&right[..frames])
-                    .flat_map(|(&l, &r)| [l, r]);
-                chunk.fill_from_iter(samples);
+                // The write position only ever moves by whole frames in a ring of an even
+                // size, so the chunk splits between frames: fill each part frame by frame.
+                let (a, b) = chunk.as_mut_slices();
+                // (A ring of odd size, which `analyzer_ring` never makes, would split a
+                // frame: such a block is skipped, the chunk dropped uncommitted.)
+                if a.len() % 2 == 0 {
+                    let split = a.len() / 2;
+                    for (dst, first) in [(a, 0), (b, split)] {
+                        for (i, pair) in dst.chunks_exact_mut(2).enumerate() {
+                            pair[0].write(left[first + i]);
+                            pair[1].write(right[first + i]);
+                        }
+                    }
+                    // SAFETY: both parts have even lengths (the first checked, the total
+                    // is 2 * frames), so every slot of the chunk was written above.
+                    unsafe { chunk.commit_all() };
+                }
             }
         }
         self.meters.readings()
@@ -366,5 +378,37 @@ mod tests {
         let z = vec![0.0f32; 4800];
         m.process(&z, &z);
         assert_eq!(m.readings(), MeterReadings::default());
+    }
+
+    /// The analyzer ring carries exactly the output, interleaved L, R, in order, across
+    /// the ring's wrap-around, while the reader drains it by odd amounts.
+    #[test]
+    fn analyzer_ring_carries_the_output_interleaved_across_the_wrap() {
+        let (tx, mut rx) = analyzer_ring();
+        let mut tap = OutputTap::new(48_000.0, tx);
+        let block = 1000;
+        let mut expected = std::collections::VecDeque::new();
+        let mut next = 0u32;
+        // 200 blocks of 1000 frames is 6 times round the 2^15-frame ring.
+        for _ in 0..200 {
+            let left: Vec<f32> = (0..block).map(|i| (next + i) as f32).collect();
+            let right: Vec<f32> = left.iter().map(|v| -v - 0.5).collect();
+            next += block;
+            tap.process(&left, &right, true);
+            for (l, r) in left.iter().zip(&right) {
+                expected.push_back(*l);
+                expected.push_back(*r);
+            }
+            // Drain an odd number of samples (a reader need not stop between frames).
+            let n = rx.slots().min(1999);
+            let chunk = rx.read_chunk(n).unwrap();
+            for v in chunk.into_iter() {
+                assert_eq!(Some(v), expected.pop_front());
+            }
+        }
+        while let Ok(v) = rx.pop() {
+            assert_eq!(Some(v), expected.pop_front());
+        }
+        assert!(expected.is_empty());
     }
 }

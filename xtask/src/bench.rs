@@ -399,6 +399,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         (steady32 / steady1024 - 1.0) * 100.0,
         (best("chain_steady_b32") / best("chain_steady_b1024") - 1.0) * 100.0
     );
+    let (closed, open) = (
+        get("plugin_editor_closed_b256"),
+        get("plugin_editor_open_b256"),
+    );
+    println!(
+        "as the plug-in runs it (chain + output meters), block 256: editor closed {closed:.2}, \
+         editor open (+ analyzer feed) {open:.2} ns/frame: {:+.1} % (median), {:+.1} % (best round)",
+        (open / closed - 1.0) * 100.0,
+        (best("plugin_editor_open_b256") / best("plugin_editor_closed_b256") - 1.0) * 100.0
+    );
     println!();
     println!(
         "File render, {:.0} min 48 kHz stereo f32, CPU time minus pass-through ({} rounds)",
