@@ -11,8 +11,9 @@
 //!
 //! The audio thread only sets an atomic flag: no allocation, no lock, no system call (an
 //! unpark is a futex wake when the thread sleeps); the thread polls its flags every
-//! [`POLL_INTERVAL`] besides being woken by the editor's requests. Dropping the worker stops a fit in progress (checked every optimiser
-//! iteration), so removing the plug-in never waits for a fit.
+//! [`POLL_INTERVAL`] besides being woken by the editor's requests. Dropping the worker
+//! stops a fit in progress (checked every optimiser iteration), so removing the plug-in
+//! never waits for a fit.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -230,9 +230,9 @@ impl Chain {
     /// gain when it is steady, else 1). Every per-frame branch of the chain (monitor
     /// mode, crossfeed topology, ramps) is decided once here; the cascade, crossfeed,
     /// width and level run frame by frame in one loop, so their recurrences overlap.
-    /// (A loop skewed over four groups of sections ran no faster and executed 10 % more
-    /// instructions: the chain is bound by instruction throughput, not latency, on these
-    /// machines; the wide cascade halves that count instead.)
+    /// (A loop skewed over four groups of sections on SSE2 ran no faster and executed 10 %
+    /// more instructions; the wide cascade, two sections per AVX2 instruction with FMA,
+    /// cut the chain's instructions by 43 %.)
     pub fn process(&mut self, io: &mut [[f64; 2]], out_gain: f64) {
         let monitor = self.config.monitor;
         if monitor != MonitorMode::Stereo {

@@ -15,7 +15,7 @@ use super::sanitize;
 pub const SUB_BLOCK: usize = 32;
 /// Subnormal filter state is flushed after at least this many frames (at most 23 ms at
 /// 44.1 kHz and above; a decay takes far longer to reach the subnormal range). Doing it
-/// per host block cost 15 % of the whole chain at 32-frame blocks.
+/// per host block made 32-frame blocks 12 % slower than 1024-frame ones (now 2-3 %).
 pub const HOUSEKEEPING_FRAMES: usize = 1024;
 /// Time constant of the glide of continuous settings (ITD, width, cutoff, feed).
 pub const GLIDE_MS: f64 = 20.0;
@@ -193,10 +193,10 @@ impl Engine {
             return false;
         }
 
-        // Steady (no fade, no ramp, fully wet): the output gain rides in the chain's own
-        // width/level matrix, and the output loop only converts.
-        let steady = self.fade_left == 0
-            && !(self.wet.is_moving() || self.output.is_moving() || self.wet.value() != 1.0);
+        // Steady output (no bypass or output-gain ramp, fully wet): the output gain rides
+        // in the chains' own width/level matrix (a crossfade between them is linear, so
+        // it may), and the output loop only converts.
+        let steady = !(self.wet.is_moving() || self.output.is_moving() || self.wet.value() != 1.0);
         let out_gain = if steady { self.output.value() } else { 1.0 };
         let mut wet = [[0.0f64; 2]; SUB_BLOCK];
         wet[..n].copy_from_slice(dry);
@@ -206,7 +206,7 @@ impl Engine {
             let m = n.min(self.fade_left);
             let mut old = [[0.0f64; 2]; SUB_BLOCK];
             old[..m].copy_from_slice(&dry[..m]);
-            self.chains[1 - self.active].process(&mut old[..m], 1.0);
+            self.chains[1 - self.active].process(&mut old[..m], out_gain);
             for (w, o) in wet[..m].iter_mut().zip(old[..m].iter()) {
                 let t = 1.0 - self.fade_left as f64 / self.fade_len as f64;
                 let g_in = fade_in(t);
