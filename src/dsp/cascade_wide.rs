@@ -19,9 +19,9 @@
 use std::arch::x86_64::{
     __m256d, _mm256_add_pd, _mm256_blend_pd, _mm256_castpd256_pd128,
     _mm256_extractf128_pd, _mm256_fmadd_pd, _mm256_fnmadd_pd, _mm256_load_pd, _mm256_mul_pd,
-    _mm256_set_m128d, _mm256_set1_pd, _mm256_setzero_pd, _mm256_store_pd,
+    _mm256_set_m128d, _mm256_setzero_pd, _mm256_store_pd,
 };
-use std::arch::x86_64::{__m128d, _mm_loadu_pd, _mm_storeu_pd};
+use std::arch::x86_64::{__m128d, _mm_loadu_pd, _mm_mul_pd, _mm_set1_pd, _mm_storeu_pd};
 
 /// Whether this CPU runs the wide cascade (checked once; the result is cached by std).
 pub fn available() -> bool {
@@ -116,14 +116,12 @@ pub unsafe fn run(
     // SAFETY (whole body): AVX2 and FMA are guaranteed by the caller; `io` frames are
     // two contiguous f64 (unaligned 128-bit loads and stores).
     unsafe {
-        let gain = _mm256_set1_pd(gain);
+        let gain = _mm_set1_pd(gain);
         let load = |f: &[f64; 2]| -> __m128d { _mm_loadu_pd(f.as_ptr()) };
         // A step's input: [frame t · gain | mid], mid being frame t−1 out of the first
-        // half (the input of the second half); the gain only applies to the new frame.
-        let enter = |input: __m128d, mid: __m128d| {
-            let x = _mm256_set_m128d(mid, input);
-            _mm256_blend_pd::<0b1100>(_mm256_mul_pd(x, gain), x)
-        };
+        // half (the input of the second half). The gain is applied to the new frame
+        // before it joins, so the step-to-step path through `mid` is one insert.
+        let enter = |input: __m128d, mid: __m128d| _mm256_set_m128d(mid, _mm_mul_pd(input, gain));
         let zero = _mm256_castpd256_pd128(_mm256_setzero_pd());
         // Step 0: frame 0 into the first half only.
         let out = step::<LOW_ONLY>(pairs, enter(load(&io[0]), zero));
