@@ -197,7 +197,9 @@ fn removing_instances_while_restored_measurements_are_fitted_never_aborts() {
     // cache; "Your Headphones" on the loaded measurement, bypass off.
     let session = |k: usize| {
         let mut json = clap_json(&bytes);
-        let frequency_hz: Vec<f64> = (0..40).map(|i| 20.0 * 1000f64.powf(i as f64 / 39.0)).collect();
+        let frequency_hz: Vec<f64> = (0..40)
+            .map(|i| 20.0 * 1000f64.powf(i as f64 / 39.0))
+            .collect();
         let raw_db: Vec<f64> = frequency_hz
             .iter()
             .map(|f| 4.0 * (f / 80.0).ln().sin() - 0.1 * k as f64 * (f / 1000.0).ln())

@@ -601,7 +601,17 @@ fn bounce_safe_passes_an_offline_render_through_untouched() {
         eprintln!("offline {offline}, Bounce-Safe {bounce_safe}: max |out - in| {diff:.2e}");
         diff
     };
-    assert_eq!(render(true, true), 0.0, "offline, Bounce-Safe on: untouched");
-    assert!(render(false, true) > 1e-3, "offline, Bounce-Safe off: voiced");
-    assert!(render(true, false) > 1e-3, "real time, Bounce-Safe on: voiced");
+    assert_eq!(
+        render(true, true),
+        0.0,
+        "offline, Bounce-Safe on: untouched"
+    );
+    assert!(
+        render(false, true) > 1e-3,
+        "offline, Bounce-Safe off: voiced"
+    );
+    assert!(
+        render(true, false) > 1e-3,
+        "real time, Bounce-Safe on: voiced"
+    );
 }

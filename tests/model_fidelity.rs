@@ -199,7 +199,10 @@ fn both_rigs_targets_carry_the_same_harman_bass() {
     for (lo, hi) in [(20.0, 60.0), (20.0, 100.0), (100.0, 300.0)] {
         let (g, h) = (fit::band_mean(&gras, lo, hi), fit::band_mean(&hms, lo, hi));
         println!("target {lo}–{hi} Hz: GRAS {g:+.2} dB, HMS II.3 + bass shelf {h:+.2} dB");
-        assert!((g - h).abs() < 0.25, "{lo}–{hi} Hz: GRAS {g:+.2} vs HMS {h:+.2} dB");
+        assert!(
+            (g - h).abs() < 0.25,
+            "{lo}–{hi} Hz: GRAS {g:+.2} vs HMS {h:+.2} dB"
+        );
     }
 }
 
@@ -212,17 +215,30 @@ fn class_bass_claims_hold_on_the_measured_data() {
     let d = deltas();
     let bass = |name: &str| {
         let i = HEADPHONES.iter().position(|h| h.name == name).unwrap();
-        (fit::band_mean(&d[i], 20.0, 100.0), fit::band_mean(&d[i], 20.0, 60.0))
+        (
+            fit::band_mean(&d[i], 20.0, 100.0),
+            fit::band_mean(&d[i], 20.0, 60.0),
+        )
     };
     let mean = |names: &[&str]| names.iter().map(|n| bass(n).0).sum::<f64>() / names.len() as f64;
-    let closed = mean(&["Sony MDR-7506", "KRK KNS 8400", "Austrian Audio Hi-X55 (for Hi-X50)"]);
+    let closed = mean(&[
+        "Sony MDR-7506",
+        "KRK KNS 8400",
+        "Austrian Audio Hi-X55 (for Hi-X50)",
+    ]);
     let open = mean(&["beyerdynamic DT 1990 Pro", "AKG K702"]);
     println!("20–100 Hz vs target: closed mean {closed:+.2} dB, open mean {open:+.2} dB");
-    assert!(closed - open > 1.0, "closed {closed:+.2} vs open {open:+.2}");
+    assert!(
+        closed - open > 1.0,
+        "closed {closed:+.2} vs open {open:+.2}"
+    );
     for name in ["beyerdynamic DT 1990 Pro", "AKG K702"] {
         let (_, sub) = bass(name);
         assert!(sub < -4.0, "{name}: {sub:+.2} dB under 60 Hz");
     }
     let (kns, _) = bass("KRK KNS 8400");
-    assert!((kns - open).abs() < 1.5, "KNS 8400 {kns:+.2} vs open mean {open:+.2}");
+    assert!(
+        (kns - open).abs() < 1.5,
+        "KNS 8400 {kns:+.2} vs open mean {open:+.2}"
+    );
 }

@@ -101,7 +101,10 @@ fn monitor_modes_act_before_the_voicing() {
     // material.
     let fs = 48_000.0;
     let l = signal::white(8192, 0.3, 1);
-    let r: Vec<f32> = signal::white(8192, 0.3, 2).iter().map(|x| 0.2 * x).collect();
+    let r: Vec<f32> = signal::white(8192, 0.3, 2)
+        .iter()
+        .map(|x| 0.2 * x)
+        .collect();
     let base = engine::settings(Model::ClosedBack, CrossfeedPreset::ChuMoy, Phones::Generic);
     let mut side = base;
     side.config.monitor = MonitorMode::Side;

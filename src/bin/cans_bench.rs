@@ -305,7 +305,10 @@ impl Contender for CansWithMeters {
             self.wl[..n].copy_from_slice(cl);
             self.wr[..n].copy_from_slice(cr);
             self.engine.process(&mut self.wl[..n], &mut self.wr[..n]);
-            black_box(self.tap.process(&self.wl[..n], &self.wr[..n], self.editor_open));
+            black_box(
+                self.tap
+                    .process(&self.wl[..n], &self.wr[..n], self.editor_open),
+            );
             if let Ok(chunk) = self.ring.read_chunk(self.ring.slots()) {
                 chunk.commit_all();
             }

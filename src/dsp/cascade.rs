@@ -326,7 +326,12 @@ mod path_tests {
                     1 => SectionKind::LowShelf,
                     _ => SectionKind::HighShelf,
                 };
-                Section::new(kind, f, 0.7 + 0.3 * k as f64, if k % 2 == 0 { 6.0 } else { -4.5 })
+                Section::new(
+                    kind,
+                    f,
+                    0.7 + 0.3 * k as f64,
+                    if k % 2 == 0 { 6.0 } else { -4.5 },
+                )
             })
             .collect();
         SectionList::from_slice(&all)

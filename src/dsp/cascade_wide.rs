@@ -16,12 +16,12 @@
 //! Numerically this is the portable cascade (`Cascade::tick`) with each `a·b + c` rounded
 //! once instead of twice: the two paths agree to ~1e-15 relative (tested).
 
-use std::arch::x86_64::{
-    __m256d, _mm256_add_pd, _mm256_blend_pd, _mm256_castpd256_pd128,
-    _mm256_extractf128_pd, _mm256_fmadd_pd, _mm256_fnmadd_pd, _mm256_load_pd, _mm256_mul_pd,
-    _mm256_set_m128d, _mm256_setzero_pd, _mm256_store_pd,
-};
 use std::arch::x86_64::{__m128d, _mm_loadu_pd, _mm_mul_pd, _mm_set1_pd, _mm_storeu_pd};
+use std::arch::x86_64::{
+    __m256d, _mm256_add_pd, _mm256_blend_pd, _mm256_castpd256_pd128, _mm256_extractf128_pd,
+    _mm256_fmadd_pd, _mm256_fnmadd_pd, _mm256_load_pd, _mm256_mul_pd, _mm256_set_m128d,
+    _mm256_setzero_pd, _mm256_store_pd,
+};
 
 /// Whether this CPU runs the wide cascade (checked once; the result is cached by std).
 pub fn available() -> bool {

@@ -257,7 +257,8 @@ impl Chain {
             let (w, g) = (self.width.value(), self.level.value() * out_gain);
             let direct = 0.5 * g * (1.0 + w);
             let cross = 0.5 * g * (1.0 - w);
-            let mat = move |f: [f64; 2]| [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
+            let mat =
+                move |f: [f64; 2]| [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
             match self.config.crossfeed {
                 CrossfeedMode::Off => cascade.process(io, mat),
                 _ if xf.is_mono_flat() => cascade.process(io, |f| mat(xf.tick_mono_flat(f))),

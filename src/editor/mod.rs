@@ -406,7 +406,11 @@ impl App {
             // Widgets are enabled one by one (not through an enabled scope, whose child
             // layout shifted labels off their sliders' centre line).
             let row_label = |ui: &mut Ui, enabled: bool, text: &str| {
-                let color = if enabled { theme::TEXT_DIM } else { theme::TEXT_FAINT };
+                let color = if enabled {
+                    theme::TEXT_DIM
+                } else {
+                    theme::TEXT_FAINT
+                };
                 ui.add_sized(
                     [label_w, 20.0],
                     egui::Label::new(RichText::new(text).color(color)),

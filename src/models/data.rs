@@ -28,8 +28,7 @@ pub const HARMAN_OE_2018_HMS23_NO_BASS_CSV: &str =
 /// are the same 105 Hz and Q 0.7 (`DEFAULT_BASS_BOOST_FC`, `DEFAULT_BASS_BOOST_Q`).
 /// Without it a model measured against the no-bass target (the KRK KNS 8400) would be
 /// played ~6 dB too heavy in the bass on headphones that follow Harman's target.
-pub const HARMAN_OE_2018_BASS_SHELF: Section =
-    Section::new(SectionKind::LowShelf, 105.0, 0.7, 6.0);
+pub const HARMAN_OE_2018_BASS_SHELF: Section = Section::new(SectionKind::LowShelf, 105.0, 0.7, 6.0);
 
 /// The rig (and so the target) a measurement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -350,12 +350,7 @@ fn article_notes(rows: &[BandRow]) -> String {
          //!   {:+.2} dB at 20–100 Hz, as lean as the open backs ({:+.2} dB), and the Hi-X55\n\
          //!   {:+.2} dB; only the Sony MDR-7506 ({:+.2} dB) comes close to the target's bass.\n\
          //!   \"Closed\" means \"does not leak\", not \"boosted\": the tuning decides the level.",
-        hms.bass,
-        gras.bass,
-        kns.bass,
-        open.bass,
-        hix.bass,
-        sony.bass
+        hms.bass, gras.bass, kns.bass, open.bass, hix.bass, sony.bass
     );
     let _ = writeln!(
         s,

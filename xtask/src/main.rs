@@ -23,7 +23,15 @@ fn main() -> nice_plug_xtask::Result<()> {
         #[cfg(not(feature = "screenshot"))]
         Some("screenshot") => workspace::run(
             std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["run", "--package", "xtask", "--release", "--features", "screenshot", "--"])
+                .args([
+                    "run",
+                    "--package",
+                    "xtask",
+                    "--release",
+                    "--features",
+                    "screenshot",
+                    "--",
+                ])
                 .args(&args),
         ),
         Some("bench") => {
