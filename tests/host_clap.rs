@@ -34,6 +34,15 @@ fn sine(n: usize, freq: f64, sample_rate: f64, amp: f32) -> Vec<f32> {
         .collect()
 }
 
+/// Largest sample difference between two stereo signals, over both channels.
+fn max_abs_diff(a: (&[f32], &[f32]), b: (&[f32], &[f32])) -> f32 {
+    a.0.iter()
+        .zip(b.0)
+        .chain(a.1.iter().zip(b.1))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max)
+}
+
 /// A stereo test signal: a 440 Hz sine on the left, noise on the right.
 fn stereo_signal(n: usize, sample_rate: f64) -> (Vec<f32>, Vec<f32>) {
     (sine(n, 440.0, sample_rate, 0.5), noise(n, 0.3, 0x1234_5678))
@@ -307,13 +316,7 @@ fn output_does_not_depend_on_the_host_block_size() {
     let reference = render(4096, &[4096]);
     for (max_block, sizes) in [(64, vec![64]), (512, varying_blocks(512)), (1, vec![1])] {
         let out = render(max_block, &sizes);
-        let max_diff = reference
-            .0
-            .iter()
-            .zip(&out.0)
-            .chain(reference.1.iter().zip(&out.1))
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let max_diff = max_abs_diff((&reference.0, &reference.1), (&out.0, &out.1));
         // Same input, same settings: only float rounding may differ (-120 dBFS).
         assert!(
             max_diff < 1e-6,
@@ -592,12 +595,7 @@ fn bounce_safe_passes_an_offline_render_through_untouched() {
         p.set_param(bounce, if bounce_safe { 1.0 } else { 0.0 }, 0);
         let (mut l, mut r) = (in_l.clone(), in_r.clone());
         p.process_in_blocks(&mut l, &mut r, &[512]);
-        let diff = l
-            .iter()
-            .zip(&in_l)
-            .chain(r.iter().zip(&in_r))
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let diff = max_abs_diff((&l, &r), (&in_l, &in_r));
         eprintln!("offline {offline}, Bounce-Safe {bounce_safe}: max |out - in| {diff:.2e}");
         diff
     };

@@ -124,6 +124,32 @@ trait Contender {
     fn run(&mut self, l: &[f32], r: &[f32]);
 }
 
+/// Copy `l`, `r` block by block (`block` frames) into the work buffers `wl`, `wr` and hand
+/// each filled part to `f`: the copy every planar contender pays.
+fn for_each_block(
+    l: &[f32],
+    r: &[f32],
+    block: usize,
+    wl: &mut [f32],
+    wr: &mut [f32],
+    mut f: impl FnMut(&mut [f32], &mut [f32]),
+) {
+    for (cl, cr) in l.chunks(block).zip(r.chunks(block)) {
+        let n = cl.len();
+        wl[..n].copy_from_slice(cl);
+        wr[..n].copy_from_slice(cr);
+        f(&mut wl[..n], &mut wr[..n]);
+    }
+}
+
+/// An engine settled on `settings` (no fade pending), as `activate` leaves it.
+fn settled_engine(settings: EngineSettings) -> Engine {
+    let mut engine = Engine::new(FS);
+    engine.set(settings);
+    engine.reset();
+    engine
+}
+
 /// The cost every contender pays: copying each block into its work buffers.
 struct CopyOnly {
     wl: Vec<f32>,
@@ -135,12 +161,9 @@ impl Contender for CopyOnly {
         "copy".into()
     }
     fn run(&mut self, l: &[f32], r: &[f32]) {
-        for (cl, cr) in l.chunks(STAGE_BLOCK).zip(r.chunks(STAGE_BLOCK)) {
-            let n = cl.len();
-            self.wl[..n].copy_from_slice(cl);
-            self.wr[..n].copy_from_slice(cr);
-            black_box((&mut self.wl, &mut self.wr));
-        }
+        for_each_block(l, r, STAGE_BLOCK, &mut self.wl, &mut self.wr, |wl, wr| {
+            black_box((wl, wr));
+        });
     }
 }
 
@@ -217,13 +240,11 @@ impl Contender for CansCrossfeed {
         self.label.into()
     }
     fn run(&mut self, l: &[f32], r: &[f32]) {
-        for (cl, cr) in l.chunks(STAGE_BLOCK).zip(r.chunks(STAGE_BLOCK)) {
-            let n = cl.len();
-            self.wl[..n].copy_from_slice(cl);
-            self.wr[..n].copy_from_slice(cr);
-            self.xf.process(&mut self.wl[..n], &mut self.wr[..n]);
-            black_box((&mut self.wl, &mut self.wr));
-        }
+        let xf = &mut self.xf;
+        for_each_block(l, r, STAGE_BLOCK, &mut self.wl, &mut self.wr, |wl, wr| {
+            xf.process(wl, wr);
+            black_box((wl, wr));
+        });
     }
 }
 
@@ -243,12 +264,9 @@ struct CansEngine {
 
 impl CansEngine {
     fn new(label: String, block: usize, settings: Vec<EngineSettings>) -> Self {
-        let mut engine = Engine::new(FS);
-        engine.set(settings[0]);
-        engine.reset();
         Self {
             label,
-            engine,
+            engine: settled_engine(settings[0]),
             block,
             settings,
             // A new change is taken as soon as the running fade ends, so toggling once per
@@ -278,13 +296,10 @@ struct CansWithMeters {
 
 impl CansWithMeters {
     fn new(label: &str, block: usize, settings: EngineSettings, editor_open: bool) -> Self {
-        let mut engine = Engine::new(FS);
-        engine.set(settings);
-        engine.reset();
         let (tx, ring) = analyzer_ring();
         Self {
             label: label.into(),
-            engine,
+            engine: settled_engine(settings),
             tap: OutputTap::new(FS, tx),
             ring,
             editor_open,
@@ -300,19 +315,19 @@ impl Contender for CansWithMeters {
         self.label.clone()
     }
     fn run(&mut self, l: &[f32], r: &[f32]) {
-        for (cl, cr) in l.chunks(self.block).zip(r.chunks(self.block)) {
-            let n = cl.len();
-            self.wl[..n].copy_from_slice(cl);
-            self.wr[..n].copy_from_slice(cr);
-            self.engine.process(&mut self.wl[..n], &mut self.wr[..n]);
-            black_box(
-                self.tap
-                    .process(&self.wl[..n], &self.wr[..n], self.editor_open),
-            );
-            if let Ok(chunk) = self.ring.read_chunk(self.ring.slots()) {
+        let (engine, tap, ring, open) = (
+            &mut self.engine,
+            &mut self.tap,
+            &mut self.ring,
+            self.editor_open,
+        );
+        for_each_block(l, r, self.block, &mut self.wl, &mut self.wr, |wl, wr| {
+            engine.process(wl, wr);
+            black_box(tap.process(wl, wr, open));
+            if let Ok(chunk) = ring.read_chunk(ring.slots()) {
                 chunk.commit_all();
             }
-        }
+        });
     }
 }
 
@@ -321,21 +336,22 @@ impl Contender for CansEngine {
         self.label.clone()
     }
     fn run(&mut self, l: &[f32], r: &[f32]) {
-        for (cl, cr) in l.chunks(self.block).zip(r.chunks(self.block)) {
-            let n = cl.len();
-            self.wl[..n].copy_from_slice(cl);
-            self.wr[..n].copy_from_slice(cr);
-            self.engine.process(&mut self.wl[..n], &mut self.wr[..n]);
-            black_box((&mut self.wl, &mut self.wr));
-            if self.settings.len() > 1 {
-                self.since_toggle += n;
-                if self.since_toggle >= self.toggle_every {
-                    self.since_toggle = 0;
-                    self.heard = (self.heard + 1) % self.settings.len();
-                    self.engine.set(self.settings[self.heard]);
+        let (engine, settings) = (&mut self.engine, &self.settings);
+        let (since_toggle, heard, toggle_every) =
+            (&mut self.since_toggle, &mut self.heard, self.toggle_every);
+        for_each_block(l, r, self.block, &mut self.wl, &mut self.wr, |wl, wr| {
+            let n = wl.len();
+            engine.process(wl, wr);
+            black_box((wl, wr));
+            if settings.len() > 1 {
+                *since_toggle += n;
+                if *since_toggle >= toggle_every {
+                    *since_toggle = 0;
+                    *heard = (*heard + 1) % settings.len();
+                    engine.set(settings[*heard]);
                 }
             }
-        }
+        });
     }
 }
 
@@ -426,9 +442,7 @@ fn table(rounds: usize, seconds: f64) {
 fn render_fixed(frames: usize) {
     let block = 512;
     let (l, r) = test_signal(block * 16);
-    let mut engine = Engine::new(FS);
-    engine.set(full_chain(CrossfeedSettings::DEFAULT));
-    engine.reset();
+    let mut engine = settled_engine(full_chain(CrossfeedSettings::DEFAULT));
     let mut wl = vec![0.0f32; block];
     let mut wr = vec![0.0f32; block];
     let mut done = 0;

@@ -14,7 +14,8 @@
 //! values), so every frame of the block leaves the cascade inside the block.
 //!
 //! Numerically this is the portable cascade (`Cascade::tick`) with each `a·b + c` rounded
-//! once instead of twice: the two paths agree to ~1e-15 relative (tested).
+//! once instead of twice: for up to 24 sections the two paths agree within 6e-13 of the
+//! signal's peak (the test's limit is 1e-9).
 
 use std::arch::x86_64::{__m128d, _mm_loadu_pd, _mm_mul_pd, _mm_set1_pd, _mm_storeu_pd};
 use std::arch::x86_64::{
@@ -122,6 +123,12 @@ pub unsafe fn run(
         // half (the input of the second half). The gain is applied to the new frame
         // before it joins, so the step-to-step path through `mid` is one insert.
         let enter = |input: __m128d, mid: __m128d| _mm256_set_m128d(mid, _mm_mul_pd(input, gain));
+        // The second half's output: frame t−1 leaving the cascade.
+        let leaving = |out: __m256d| {
+            let mut frame = [0.0; 2];
+            _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
+            frame
+        };
         let zero = _mm256_castpd256_pd128(_mm256_setzero_pd());
         // Step 0: frame 0 into the first half only.
         let out = step::<LOW_ONLY>(pairs, enter(load(&io[0]), zero));
@@ -130,14 +137,10 @@ pub unsafe fn run(
         for t in 1..n {
             let out = step::<BOTH>(pairs, enter(load(&io[t]), mid));
             mid = _mm256_castpd256_pd128(out);
-            let mut frame = [0.0; 2];
-            _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
-            io[t - 1] = post(frame);
+            io[t - 1] = post(leaving(out));
         }
         // Step n: the last frame through the second half only.
         let out = step::<HIGH_ONLY>(pairs, enter(zero, mid));
-        let mut frame = [0.0; 2];
-        _mm_storeu_pd(frame.as_mut_ptr(), _mm256_extractf128_pd::<1>(out));
-        io[n - 1] = post(frame);
+        io[n - 1] = post(leaving(out));
     }
 }
