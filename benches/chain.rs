@@ -12,6 +12,7 @@ use cans::dsp::cascade::{Cascade, SectionList};
 use cans::dsp::chain::{Chain, ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::eq::EqSource;
 use cans::dsp::stereo::{MonitorMode, apply_width};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -56,8 +57,8 @@ fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
     let (correction, voicing) = bench_eq::pad(&SectionList::EMPTY, &SectionList::EMPTY, 20);
     EngineSettings {
         config: ChainConfig {
-            correction,
-            voicing,
+            correction: EqSource::standalone(correction),
+            voicing: EqSource::standalone(voicing),
             class_width: 1.1,
             crossfeed: CrossfeedMode::Preset(crossfeed),
             mono_flat: true,
@@ -166,7 +167,7 @@ fn engine(c: &mut Criterion) {
                 full_chain(CrossfeedSettings::CHU_MOY),
             ];
             let mut e = Engine::new(FS);
-            e.set(settings[0]);
+            e.set(settings[0].clone());
             e.reset();
             let mut heard = 0;
             let (l, r) = noise(block);
@@ -178,7 +179,7 @@ fn engine(c: &mut Criterion) {
                         if fading && !e.is_crossfading() {
                             // Switch A/B again as soon as the last fade ends.
                             heard = 1 - heard;
-                            e.set(settings[heard]);
+                            e.set(settings[heard].clone());
                         }
                         wl.copy_from_slice(&l);
                         wr.copy_from_slice(&r);
@@ -200,28 +201,26 @@ fn engine(c: &mut Criterion) {
 /// re-designs nothing. Criterion reports the time per switch.
 fn configure(c: &mut Criterion) {
     use cans::params::{Model, Phones};
-    use cans::settings::{model_voicing, phones_voicing};
-    let correction = phones_voicing(Phones::SonyMdr7506)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    use cans::settings::{model_voicing, phones_correction};
+    let correction = phones_correction(Phones::SonyMdr7506, None);
     let configs = [Model::AkgK702, Model::BeyerdynamicDt1990Pro].map(|m| {
         let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
-        config.correction = correction;
-        config.voicing = SectionList::from_slice(model_voicing(m).sections);
+        config.correction = correction.clone();
+        config.voicing = EqSource::Static(model_voicing(m).sections);
         config
     });
-    let sections = configs[0].correction.len() + configs[0].voicing.len();
+    let sections = configs[0].correction.sections().len() + configs[0].voicing.sections().len();
     let mut chain = Chain::new(FS);
     let mut g = c.benchmark_group("chain_configure");
     let mut k = 0;
     g.bench_function(format!("{sections}_sections_new"), |b| {
         b.iter(|| {
             k = 1 - k;
-            chain.configure(black_box(configs[k]), LiveParams::default())
+            chain.configure(black_box(&configs[k]), LiveParams::default())
         })
     });
     g.bench_function("same_sections", |b| {
-        b.iter(|| chain.configure(black_box(configs[0]), LiveParams::default()))
+        b.iter(|| chain.configure(black_box(&configs[0]), LiveParams::default()))
     });
     g.finish();
 }

@@ -21,7 +21,6 @@ pub mod shared;
 pub mod state;
 
 use background::Worker;
-use dsp::cascade::SectionList;
 use dsp::engine::Engine;
 use dsp::meters::OutputTap;
 use measurement::{AudioSync, MeasurementShared, Task};
@@ -36,13 +35,12 @@ pub struct Cans {
     offline_render: bool,
     /// The host gave us a mono input: copy it to both channels before processing.
     mono_input: bool,
-    /// Correction fitted from the user's loaded measurement (updated from `measurement`).
-    custom_correction: SectionList,
     /// Meters and analyzer feed for the editor (ring allocated here, once).
     tap: OutputTap,
     shared: Arc<Shared>,
     /// Load/fit state shared with the background task and the editor.
     measurement: Arc<MeasurementShared>,
+    /// The audio thread's end: the fitted correction of a loaded measurement.
     measurement_sync: AudioSync,
     /// Loads and fits measurements off the audio thread (`None` if no thread could be
     /// started; see `background`).
@@ -52,16 +50,16 @@ pub struct Cans {
 impl Default for Cans {
     fn default() -> Self {
         let (analyzer_tx, analyzer_rx) = dsp::meters::analyzer_ring();
+        let (measurement, measurement_sync) = MeasurementShared::new();
         Self {
             params: Arc::new(CansParams::default()),
             engine: None,
             offline_render: false,
             mono_input: false,
-            custom_correction: SectionList::EMPTY,
             tap: OutputTap::new(48_000.0, analyzer_tx),
             shared: Arc::new(Shared::new(analyzer_rx)),
-            measurement: Arc::new(MeasurementShared::default()),
-            measurement_sync: AudioSync::default(),
+            measurement: Arc::new(measurement),
+            measurement_sync,
             worker: None,
         }
     }
@@ -138,11 +136,8 @@ impl Plugin for Cans {
         background::run_contained(Task::RefitStored, &self.measurement, &self.params, &|| {
             false
         });
-        self.measurement_sync.update(
-            &self.measurement,
-            &self.params.custom_measurement,
-            &mut self.custom_correction,
-        );
+        self.measurement_sync
+            .update(&self.params.custom_measurement);
         self.offline_render = buffer_config.process_mode == ProcessMode::Offline;
         self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let mut engine = Engine::new(buffer_config.sample_rate as f64);
@@ -169,11 +164,10 @@ impl Plugin for Cans {
         _aux: &mut AuxiliaryBuffers,
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        if self.measurement_sync.update(
-            &self.measurement,
-            &self.params.custom_measurement,
-            &mut self.custom_correction,
-        ) && let Some(worker) = &self.worker
+        if self
+            .measurement_sync
+            .update(&self.params.custom_measurement)
+            && let Some(worker) = &self.worker
         {
             worker.requests().refit();
         }
@@ -183,6 +177,9 @@ impl Plugin for Cans {
             return ProcessStatus::Normal;
         };
         engine.set(settings);
+        self.measurement_sync
+            .release(engine.oldest_prepared_in_use());
+        let open = self.shared.editor_open.load(Ordering::Relaxed);
         let channels = buffer.as_slice();
         match channels {
             [left, right, ..] => {
@@ -190,9 +187,9 @@ impl Plugin for Cans {
                     right.copy_from_slice(left);
                 }
                 engine.process(left, right);
-                let open = self.shared.editor_open.load(Ordering::Relaxed);
-                let readings = self.tap.process(left, right, open);
-                self.shared.store_meters(&readings);
+                if let Some(readings) = self.tap.process(left, right, open) {
+                    self.shared.store_meters(&readings);
+                }
             }
             [mono] => {
                 // A host that forces one channel: process it as centred material.
@@ -209,9 +206,9 @@ impl Plugin for Cans {
                     }
                     done += n;
                 }
-                let open = self.shared.editor_open.load(Ordering::Relaxed);
-                let readings = self.tap.process(mono, mono, open);
-                self.shared.store_meters(&readings);
+                if let Some(readings) = self.tap.process(mono, mono, open) {
+                    self.shared.store_meters(&readings);
+                }
             }
             [] => {}
         }
@@ -240,7 +237,11 @@ impl Cans {
     }
 
     fn current_settings(&self) -> dsp::engine::EngineSettings {
-        settings::engine_settings(&self.params, &self.custom_correction, self.offline_render)
+        settings::engine_settings(
+            &self.params,
+            self.measurement_sync.correction(),
+            self.offline_render,
+        )
     }
 }
 

@@ -6,26 +6,26 @@
 //! - The editor submits [`Task::LoadMeasurement`], run on the plug-in's background thread
 //!   (`crate::background`). The file is parsed (`models::csv`), the delta
 //!   *measurement − Harman OE 2018 (GRAS)* is fitted (`models::fit`), and the correction
-//!   (the fitted delta's exact inverse) is published through [`CorrectionHandoff`]. The
+//!   (the fitted delta's exact inverse) is published as a prepared resource
+//!   (`dsp::prepared`: built here, handed to the audio thread lock-free, freed here). The
 //!   measurement is stored in the persisted `custom_measurement` field so a session
 //!   reload restores it. A bad file changes nothing but the status message.
 //! - On `activate` and whenever the host restores a session ([`StoredMeasurement::restore`],
 //!   noticed by [`AudioSync::update`] with one atomic read), [`Task::RefitStored`] fits the
 //!   stored measurement again (deterministic, and cached, so it gives the same sections).
-//! - `process` calls [`AudioSync::update`]: a wait-free read of the handoff into
-//!   `Cans::custom_correction` when a new correction was published.
+//! - `process` calls [`AudioSync::update`]: a wait-free pop of the newest correction,
+//!   which the engine settings then refer to by handle.
 //!
 //! The user's file is assumed to be measured like AutoEq's oratory1990 data (GRAS 43AG
 //! type rig), which is what the Harman OE 2018 target file is for.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 use nice_plug::params::persist::PersistentField;
 
-use crate::dsp::biquad::{Section, SectionKind};
-use crate::dsp::cascade::{MAX_SECTIONS, SectionList};
+use crate::dsp::cascade::SectionList;
+use crate::dsp::prepared::{self, Prepared, Preparer, Receiver};
 use crate::models::csv::{self, CsvError, Measurement};
 use crate::models::data::Rig;
 use crate::models::fit::{self, FitResult, MAX_FIT_SECTIONS, Stop};
@@ -92,26 +92,43 @@ fn file_name(path: &str) -> String {
         .unwrap_or_else(|| path.to_owned())
 }
 
-/// Everything the background task, the editor and the audio thread share.
-#[derive(Debug)]
+/// Everything the background task and the editor share (the audio thread has its
+/// [`AudioSync`]).
 pub struct MeasurementShared {
-    pub handoff: CorrectionHandoff,
+    /// Publishes fitted corrections to the audio thread (never locked there).
+    corrections: Mutex<Preparer<SectionList>>,
     status: Mutex<MeasurementStatus>,
     /// The last fit, keyed by its measurement, so re-fitting the same data is free.
     cache: Mutex<Option<(Measurement, FitResult)>>,
 }
 
-impl Default for MeasurementShared {
-    fn default() -> Self {
-        Self {
-            handoff: CorrectionHandoff::default(),
+impl MeasurementShared {
+    /// The shared state and the audio thread's end of its correction channel.
+    pub fn new() -> (Self, AudioSync) {
+        let (preparer, receiver) = prepared::channel();
+        let shared = Self {
+            corrections: Mutex::new(preparer),
             status: Mutex::new(MeasurementStatus::None),
             cache: Mutex::new(None),
-        }
+        };
+        (shared, AudioSync::new(receiver))
     }
-}
 
-impl MeasurementShared {
+    /// Hand a correction to the audio thread.
+    pub fn publish(&self, correction: SectionList) {
+        lock(&self.corrections).publish(correction);
+    }
+
+    /// The last published correction (editor, tests; never the audio thread).
+    pub fn correction(&self) -> Option<Prepared<SectionList>> {
+        lock(&self.corrections).latest().cloned()
+    }
+
+    /// Free corrections the audio thread no longer uses (background thread).
+    pub fn collect(&self) {
+        lock(&self.corrections).collect();
+    }
+
     /// The current status (for the editor; never call from the audio thread).
     pub fn status(&self) -> MeasurementStatus {
         lock(&self.status).clone()
@@ -184,7 +201,7 @@ pub fn run_task_until(
         },
         Task::RefitStored => match stored.get() {
             None => {
-                shared.handoff.publish(&SectionList::EMPTY);
+                shared.publish(SectionList::EMPTY);
                 shared.set_status(MeasurementStatus::None);
             }
             Some(cm) => match csv::from_columns(&cm.frequency_hz, &cm.raw_db) {
@@ -192,14 +209,14 @@ pub fn run_task_until(
                     apply(shared, &m, cm.path, stop);
                 }
                 Err(e) => {
-                    shared.handoff.publish(&SectionList::EMPTY);
+                    shared.publish(SectionList::EMPTY);
                     shared.set_status(stored_invalid(&e));
                 }
             },
         },
         Task::ClearMeasurement => {
             stored.store(None);
-            shared.handoff.publish(&SectionList::EMPTY);
+            shared.publish(SectionList::EMPTY);
             shared.set_status(MeasurementStatus::None);
         }
     }
@@ -216,7 +233,7 @@ fn apply(shared: &MeasurementShared, m: &Measurement, path: String, stop: Stop) 
     let Some(fit) = shared.fit(m, stop) else {
         return false;
     };
-    shared.handoff.publish(&fit.sections.inverse());
+    shared.publish(fit.sections.inverse());
     shared.set_status(MeasurementStatus::Loaded {
         path,
         sections: fit.sections.len(),
@@ -226,129 +243,43 @@ fn apply(shared: &MeasurementShared, m: &Measurement, path: String, stop: Stop) 
     true
 }
 
-// ---------------------------------------------------------------------------------------
-// Lock-free handoff to the audio thread.
-
-const WORDS_PER_SECTION: usize = 4;
-
-/// A sequence lock over atomics carrying one [`SectionList`]. Writers (background
-/// threads) take a mutex among themselves; the reader (audio thread) never blocks or
-/// allocates: it copies the words and keeps the copy only if the sequence number was even
-/// and unchanged around the copy, otherwise it tries again on the next block. All data
-/// words are atomics, so a read racing a write is well defined (just discarded).
-#[derive(Debug)]
-pub struct CorrectionHandoff {
-    sequence: AtomicU64,
-    len: AtomicU64,
-    words: [AtomicU64; MAX_SECTIONS * WORDS_PER_SECTION],
-    writer: Mutex<()>,
-}
-
-impl Default for CorrectionHandoff {
-    fn default() -> Self {
-        Self {
-            sequence: AtomicU64::new(0),
-            len: AtomicU64::new(0),
-            words: std::array::from_fn(|_| AtomicU64::new(0)),
-            writer: Mutex::new(()),
-        }
-    }
-}
-
-fn kind_code(kind: SectionKind) -> u64 {
-    match kind {
-        SectionKind::Peaking => 0,
-        SectionKind::LowShelf => 1,
-        SectionKind::HighShelf => 2,
-        SectionKind::HighPass => 3,
-        SectionKind::LowPass => 4,
-    }
-}
-
-fn code_kind(code: u64) -> SectionKind {
-    match code {
-        1 => SectionKind::LowShelf,
-        2 => SectionKind::HighShelf,
-        3 => SectionKind::HighPass,
-        4 => SectionKind::LowPass,
-        _ => SectionKind::Peaking,
-    }
-}
-
-impl CorrectionHandoff {
-    /// Publish a new correction (background threads only).
-    pub fn publish(&self, list: &SectionList) {
-        let _guard = lock(&self.writer);
-        let seq = self.sequence.load(Ordering::Relaxed);
-        self.sequence.store(seq.wrapping_add(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        self.len.store(list.len() as u64, Ordering::Relaxed);
-        for (i, s) in list.as_slice().iter().enumerate() {
-            let w = &self.words[i * WORDS_PER_SECTION..(i + 1) * WORDS_PER_SECTION];
-            w[0].store(kind_code(s.kind), Ordering::Relaxed);
-            w[1].store(s.freq_hz.to_bits(), Ordering::Relaxed);
-            w[2].store(s.q.to_bits(), Ordering::Relaxed);
-            w[3].store(s.gain_db.to_bits(), Ordering::Relaxed);
-        }
-        self.sequence.store(seq.wrapping_add(2), Ordering::Release);
-    }
-
-    /// The sequence number of the last complete publish (even), or odd during a write.
-    pub fn sequence(&self) -> u64 {
-        self.sequence.load(Ordering::Acquire)
-    }
-
-    /// A consistent copy of the published list and its sequence number, or `None` if a
-    /// write is in progress. Wait-free, no allocation: audio-thread safe.
-    pub fn read(&self) -> Option<(u64, SectionList)> {
-        let before = self.sequence.load(Ordering::Acquire);
-        if before & 1 == 1 {
-            return None;
-        }
-        let len = (self.len.load(Ordering::Relaxed) as usize).min(MAX_SECTIONS);
-        let mut sections = [Section::new(SectionKind::Peaking, 1000.0, 1.0, 0.0); MAX_SECTIONS];
-        for (i, s) in sections.iter_mut().enumerate().take(len) {
-            let w = &self.words[i * WORDS_PER_SECTION..(i + 1) * WORDS_PER_SECTION];
-            *s = Section::new(
-                code_kind(w[0].load(Ordering::Relaxed)),
-                f64::from_bits(w[1].load(Ordering::Relaxed)),
-                f64::from_bits(w[2].load(Ordering::Relaxed)),
-                f64::from_bits(w[3].load(Ordering::Relaxed)),
-            );
-        }
-        fence(Ordering::Acquire);
-        let after = self.sequence.load(Ordering::Relaxed);
-        (before == after).then(|| (before, SectionList::from_slice(&sections[..len])))
-    }
-}
-
-/// The audio thread's side: which correction it has and which session restore it saw.
-#[derive(Debug, Default, Clone, Copy)]
+/// The audio thread's side: the newest correction and which session restore it saw.
 pub struct AudioSync {
-    seen_sequence: u64,
+    corrections: Receiver<SectionList>,
     seen_restores: u64,
 }
 
 impl AudioSync {
-    /// Copy a newly published correction into `correction` (wait-free, no allocation).
-    /// Returns `true` when the host restored a session since the last call, i.e. the
-    /// caller should schedule [`Task::RefitStored`].
-    pub fn update(
-        &mut self,
-        shared: &MeasurementShared,
-        stored: &StoredMeasurement,
-        correction: &mut SectionList,
-    ) -> bool {
-        if shared.handoff.sequence() != self.seen_sequence
-            && let Some((seq, list)) = shared.handoff.read()
-        {
-            self.seen_sequence = seq;
-            *correction = list;
+    fn new(corrections: Receiver<SectionList>) -> Self {
+        Self {
+            corrections,
+            seen_restores: 0,
         }
+    }
+
+    /// Take a newly published correction (wait-free, no allocation). Returns `true` when
+    /// the host restored a session since the last call, i.e. the caller should schedule
+    /// [`Task::RefitStored`].
+    pub fn update(&mut self, stored: &StoredMeasurement) -> bool {
+        self.corrections.update();
         let restores = stored.restore_count();
         let restored = restores != self.seen_restores;
         self.seen_restores = restores;
         restored
+    }
+
+    /// The newest correction received.
+    pub fn correction(&self) -> Option<&Prepared<SectionList>> {
+        self.corrections.latest()
+    }
+
+    /// Let the background thread free corrections older than the oldest one `in_use`
+    /// (`None`: the engine holds none) or the newest received.
+    pub fn release(&self, in_use: Option<u64>) {
+        let newest = self.correction().map(Prepared::id);
+        let oldest = [in_use, newest].into_iter().flatten().min();
+        self.corrections
+            .release_older_than(oldest.unwrap_or(u64::MAX));
     }
 
     /// Mark the current restore count as handled (after a synchronous re-fit).
@@ -377,8 +308,8 @@ impl<'a> PersistentField<'a, Option<CustomMeasurement>> for StoredMeasurement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::biquad::{Section, SectionKind};
     use crate::models::data::HEADPHONES;
-    use std::sync::Arc;
 
     fn temp_file(name: &str, contents: &str) -> PathBuf {
         let path = std::env::temp_dir().join(format!(
@@ -396,15 +327,14 @@ mod tests {
 
     #[test]
     fn a_loaded_file_is_fitted_stored_and_handed_to_the_audio_thread() {
-        let shared = MeasurementShared::default();
+        let (shared, mut sync) = MeasurementShared::new();
         let stored = StoredMeasurement::default();
-        let mut sync = AudioSync::default();
-        let mut correction = SectionList::EMPTY;
         let path = temp_file("k702.csv", k702_csv());
         run_task(Task::LoadMeasurement(path.clone()), &shared, &stored);
         std::fs::remove_file(&path).unwrap();
 
-        assert!(!sync.update(&shared, &stored, &mut correction));
+        assert!(!sync.update(&stored));
+        let correction = **sync.correction().unwrap();
         assert!(!correction.is_empty() && correction.len() <= MAX_FIT_SECTIONS);
         // The correction undoes the measured delta: correction + delta ≈ 0 dB.
         let m = csv::parse_str(k702_csv()).unwrap();
@@ -436,7 +366,7 @@ mod tests {
     /// returns at once and changes nothing (no correction, status or stored measurement).
     #[test]
     fn a_stopped_fit_returns_at_once_and_changes_nothing() {
-        let shared = MeasurementShared::default();
+        let (shared, _sync) = MeasurementShared::new();
         let stored = StoredMeasurement::default();
         let path = temp_file("k702-stopped.csv", k702_csv());
         let calls = std::cell::Cell::new(0u32);
@@ -450,9 +380,8 @@ mod tests {
         let stopped_after = t0.elapsed();
         std::fs::remove_file(&path).unwrap();
         assert!(calls.get() > 5, "the fit never asked whether to stop");
-        assert_eq!(
-            shared.handoff.sequence(),
-            0,
+        assert!(
+            shared.correction().is_none(),
             "a stopped fit published a correction"
         );
         assert_eq!(shared.status(), MeasurementStatus::None);
@@ -472,29 +401,22 @@ mod tests {
 
     #[test]
     fn a_bad_file_leaves_the_previous_correction_and_says_why() {
-        let shared = MeasurementShared::default();
+        let (shared, mut sync) = MeasurementShared::new();
         let stored = StoredMeasurement::default();
-        let mut sync = AudioSync::default();
-        let mut correction = SectionList::EMPTY;
         let good = temp_file("good.csv", k702_csv());
         run_task(Task::LoadMeasurement(good.clone()), &shared, &stored);
         std::fs::remove_file(&good).unwrap();
-        sync.update(&shared, &stored, &mut correction);
-        let before = correction;
+        sync.update(&stored);
+        let before = sync.correction().cloned();
         let stored_before = stored.get();
-        let sequence_before = shared.handoff.sequence();
 
         let bad = temp_file("bad.csv", "frequency,raw\n20,0\n30,NaN\n");
         run_task(Task::LoadMeasurement(bad.clone()), &shared, &stored);
         std::fs::remove_file(&bad).unwrap();
-        sync.update(&shared, &stored, &mut correction);
+        sync.update(&stored);
 
-        assert_eq!(correction, before);
-        assert_eq!(
-            shared.handoff.sequence(),
-            sequence_before,
-            "nothing published"
-        );
+        assert_eq!(sync.correction().cloned(), before, "nothing published");
+        assert_eq!(shared.correction(), before);
         assert_eq!(stored.get(), stored_before);
         let status = shared.status();
         assert!(status.is_error());
@@ -505,86 +427,43 @@ mod tests {
     #[test]
     fn a_restored_session_is_refitted_to_the_same_correction() {
         // Session 1: load a file.
-        let shared = MeasurementShared::default();
+        let (shared, _sync) = MeasurementShared::new();
         let stored = StoredMeasurement::default();
         let path = temp_file("session.csv", k702_csv());
         run_task(Task::LoadMeasurement(path.clone()), &shared, &stored);
         std::fs::remove_file(&path).unwrap();
-        let (_, original) = shared.handoff.read().unwrap();
+        let original = *shared.correction().unwrap();
         // Save the session the way nice-plug does (serde_json of the persistent field)...
         let json = stored.map(|v| nice_plug::params::persist::serialize_field(v).unwrap());
 
         // ...and restore it into a fresh instance (the file is gone by now).
-        let shared2 = MeasurementShared::default();
+        let (shared2, mut sync) = MeasurementShared::new();
         let stored2 = StoredMeasurement::default();
-        let mut sync = AudioSync::default();
-        let mut correction = SectionList::EMPTY;
         stored2.set(nice_plug::params::persist::deserialize_field(&json).unwrap());
         // The audio thread notices the restore and asks for a re-fit.
-        assert!(sync.update(&shared2, &stored2, &mut correction));
+        assert!(sync.update(&stored2));
         run_task(Task::RefitStored, &shared2, &stored2);
-        assert!(!sync.update(&shared2, &stored2, &mut correction));
-        assert_eq!(correction, original);
+        assert!(!sync.update(&stored2));
+        assert_eq!(**sync.correction().unwrap(), original);
     }
 
     #[test]
     fn a_damaged_stored_measurement_gives_no_correction_and_a_message() {
-        let shared = MeasurementShared::default();
+        let (shared, _sync) = MeasurementShared::new();
         let stored = StoredMeasurement::default();
         stored.restore(Some(CustomMeasurement {
             path: "x.csv".into(),
             frequency_hz: vec![20.0, 10.0],
             raw_db: vec![0.0],
         }));
-        shared
-            .handoff
-            .publish(&SectionList::from_slice(&[Section::new(
-                SectionKind::Peaking,
-                1000.0,
-                1.0,
-                3.0,
-            )]));
+        shared.publish(SectionList::from_slice(&[Section::new(
+            SectionKind::Peaking,
+            1000.0,
+            1.0,
+            3.0,
+        )]));
         run_task(Task::RefitStored, &shared, &stored);
-        assert_eq!(shared.handoff.read().unwrap().1, SectionList::EMPTY);
+        assert_eq!(*shared.correction().unwrap(), SectionList::EMPTY);
         assert!(shared.status().is_error());
-    }
-
-    #[test]
-    fn the_handoff_never_shows_a_torn_list() {
-        let a =
-            SectionList::from_slice(&[Section::new(SectionKind::LowShelf, 100.0, 0.7, 3.0); 10]);
-        let b =
-            SectionList::from_slice(&[Section::new(SectionKind::Peaking, 5000.0, 2.0, -4.0); 7]);
-        let shared = Arc::new(MeasurementShared::default());
-        let writer = {
-            let shared = shared.clone();
-            std::thread::spawn(move || {
-                for i in 0..20_000 {
-                    shared.handoff.publish(if i % 2 == 0 { &a } else { &b });
-                    // Leave gaps so the reader also lands between writes.
-                    for _ in 0..(i % 64) * 20 {
-                        std::hint::spin_loop();
-                    }
-                }
-            })
-        };
-        let (mut reads, mut skipped, mut seen_a, mut seen_b) = (0u64, 0u64, false, false);
-        while !writer.is_finished() || reads == 0 {
-            match shared.handoff.read() {
-                Some((seq, list)) => {
-                    assert_eq!(seq & 1, 0);
-                    // Before the first publish the handoff holds the empty list.
-                    let initial = seq == 0 && list.is_empty();
-                    assert!(list == a || list == b || initial, "torn read: {list:?}");
-                    seen_a |= list == a;
-                    seen_b |= list == b;
-                    reads += 1;
-                }
-                None => skipped += 1,
-            }
-        }
-        writer.join().unwrap();
-        println!("{reads} consistent reads, {skipped} skipped during writes");
-        assert!(seen_a && seen_b, "the reader must see both lists");
     }
 }

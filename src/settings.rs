@@ -2,8 +2,10 @@
 
 use crate::dsp::cascade::SectionList;
 use crate::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
-use crate::dsp::crossfeed::CrossfeedSettings;
+use crate::dsp::crossfeed::{CrossfeedSettings, WOODWORTH_ITD_30_DEG_MS};
 use crate::dsp::engine::EngineSettings;
+use crate::dsp::eq::EqSource;
+use crate::dsp::prepared::Prepared;
 use crate::dsp::stereo::MonitorMode;
 use crate::models::{self, Voicing, classes, measured};
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Model, Monitor, Phones, SlotParams};
@@ -53,6 +55,131 @@ pub fn monitor_mode(monitor: Monitor) -> MonitorMode {
     }
 }
 
+/// The correction a listener's headphones need (the exact inverse of their measured
+/// voicing); `loaded` is the correction fitted from a loaded measurement, used for
+/// "Loaded Measurement" (flat until one is loaded).
+pub fn phones_correction(phones: Phones, loaded: Option<&Prepared<SectionList>>) -> EqSource {
+    match phones {
+        Phones::Custom => loaded.map_or(EqSource::Flat, |p| EqSource::Prepared(p.clone())),
+        other => phones_voicing(other).map_or(EqSource::Flat, |v| EqSource::Inverse(v.sections)),
+    }
+}
+
+/// One slot's choices as plain values (what its parameters hold).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlotValues {
+    pub model: Model,
+    pub crossfeed: CrossfeedPreset,
+    pub xf_cutoff_hz: f64,
+    pub xf_feed_db: f64,
+    pub itd_ms: f64,
+    pub mono_flat: bool,
+    /// M/S width factor (1 = unchanged).
+    pub width: f64,
+}
+
+impl Default for SlotValues {
+    /// The parameters' defaults (a test checks they agree).
+    fn default() -> Self {
+        Self {
+            model: Model::Neutral,
+            crossfeed: CrossfeedPreset::Off,
+            xf_cutoff_hz: CrossfeedSettings::DEFAULT.cutoff_hz,
+            xf_feed_db: CrossfeedSettings::DEFAULT.feed_db,
+            itd_ms: WOODWORTH_ITD_30_DEG_MS as f64,
+            mono_flat: true,
+            width: 1.0,
+        }
+    }
+}
+
+impl SlotValues {
+    pub fn from_params(slot: &SlotParams) -> Self {
+        Self {
+            model: slot.model.value(),
+            crossfeed: slot.crossfeed.value(),
+            xf_cutoff_hz: slot.xf_cutoff_hz.value() as f64,
+            xf_feed_db: slot.xf_feed_db.value() as f64,
+            itd_ms: slot.itd_ms.value() as f64,
+            mono_flat: slot.xf_mono_flat.value(),
+            width: slot.width_percent.value() as f64 / 100.0,
+        }
+    }
+}
+
+/// Everything the engine needs, as plain values: the heard slot and the global choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Values {
+    pub slot: SlotValues,
+    pub phones: Phones,
+    /// The correction fitted from a loaded measurement, if any.
+    pub loaded: Option<Prepared<SectionList>>,
+    pub monitor: Monitor,
+    pub level_match: bool,
+    /// Linear output gain.
+    pub output_gain: f64,
+    pub bypass: bool,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Self {
+            slot: SlotValues::default(),
+            phones: Phones::Generic,
+            loaded: None,
+            monitor: Monitor::Stereo,
+            level_match: true,
+            output_gain: 1.0,
+            bypass: false,
+        }
+    }
+}
+
+impl Values {
+    /// The settings of `slot` with these global choices.
+    pub fn with_slot(&self, slot: SlotValues) -> Self {
+        Self {
+            slot,
+            ..self.clone()
+        }
+    }
+
+    /// Chain configuration and live values of the slot: the one place that turns
+    /// choices into DSP settings (the plug-in, `cans-render`, benches and tests use it).
+    pub fn chain(&self) -> (ChainConfig, LiveParams) {
+        let slot = &self.slot;
+        let voicing = model_voicing(slot.model);
+        let config = ChainConfig {
+            correction: phones_correction(self.phones, self.loaded.as_ref()),
+            voicing: EqSource::Static(voicing.sections),
+            class_width: voicing.class.width_factor(),
+            crossfeed: crossfeed_mode(slot.crossfeed),
+            mono_flat: slot.mono_flat,
+            monitor: monitor_mode(self.monitor),
+            level_match: self.level_match,
+        };
+        let live = LiveParams {
+            custom: CrossfeedSettings {
+                cutoff_hz: slot.xf_cutoff_hz,
+                feed_db: slot.xf_feed_db,
+            },
+            itd_ms: slot.itd_ms,
+            width: slot.width,
+        };
+        (config, live)
+    }
+
+    pub fn engine_settings(&self) -> EngineSettings {
+        let (config, live) = self.chain();
+        EngineSettings {
+            config,
+            live,
+            output_gain: self.output_gain,
+            bypass: self.bypass,
+        }
+    }
+}
+
 /// The slot currently heard.
 pub fn heard_slot(params: &CansParams) -> &SlotParams {
     match params.ab.value() {
@@ -61,53 +188,39 @@ pub fn heard_slot(params: &CansParams) -> &SlotParams {
     }
 }
 
-/// Chain configuration and live values of one slot.
-///
-/// `custom_correction` is the correction fitted from a loaded measurement (used when
-/// "Your Headphones" is "Loaded Measurement").
+/// The parameters' values (with the heard slot).
+pub fn values(
+    params: &CansParams,
+    loaded: Option<&Prepared<SectionList>>,
+    offline_render: bool,
+) -> Values {
+    Values {
+        slot: SlotValues::from_params(heard_slot(params)),
+        phones: params.phones.value(),
+        loaded: loaded.cloned(),
+        monitor: params.monitor.value(),
+        level_match: params.level_match.value(),
+        output_gain: params.output_gain.value() as f64,
+        bypass: params.bypass.value() || (offline_render && params.bounce_safe.value()),
+    }
+}
+
+/// Chain configuration and live values of one slot of the parameters.
 pub fn slot_settings(
     params: &CansParams,
     slot: &SlotParams,
-    custom_correction: &SectionList,
+    loaded: Option<&Prepared<SectionList>>,
 ) -> (ChainConfig, LiveParams) {
-    let voicing = model_voicing(slot.model.value());
-    let correction = match params.phones.value() {
-        Phones::Custom => *custom_correction,
-        other => phones_voicing(other)
-            .map(|v| SectionList::from_slice(v.sections).inverse())
-            .unwrap_or(SectionList::EMPTY),
-    };
-    let config = ChainConfig {
-        correction,
-        voicing: SectionList::from_slice(voicing.sections),
-        class_width: voicing.class.width_factor(),
-        crossfeed: crossfeed_mode(slot.crossfeed.value()),
-        mono_flat: slot.xf_mono_flat.value(),
-        monitor: monitor_mode(params.monitor.value()),
-        level_match: params.level_match.value(),
-    };
-    let live = LiveParams {
-        custom: CrossfeedSettings {
-            cutoff_hz: slot.xf_cutoff_hz.value() as f64,
-            feed_db: slot.xf_feed_db.value() as f64,
-        },
-        itd_ms: slot.itd_ms.value() as f64,
-        width: slot.width_percent.value() as f64 / 100.0,
-    };
-    (config, live)
+    values(params, loaded, false)
+        .with_slot(SlotValues::from_params(slot))
+        .chain()
 }
 
 /// Everything the engine needs from the parameters right now.
 pub fn engine_settings(
     params: &CansParams,
-    custom_correction: &SectionList,
+    loaded: Option<&Prepared<SectionList>>,
     offline_render: bool,
 ) -> EngineSettings {
-    let (config, live) = slot_settings(params, heard_slot(params), custom_correction);
-    EngineSettings {
-        config,
-        live,
-        output_gain: params.output_gain.value() as f64,
-        bypass: params.bypass.value() || (offline_render && params.bounce_safe.value()),
-    }
+    values(params, loaded, offline_render).engine_settings()
 }

@@ -79,7 +79,10 @@ fn settings() -> EngineSettings {
 }
 
 /// Run the audio path; `open(block)` says whether the editor is open during that block.
-fn run(open: impl Fn(usize) -> bool, tap: &mut OutputTap) -> (Vec<f32>, Vec<MeterReadings>) {
+fn run(
+    open: impl Fn(usize) -> bool,
+    tap: &mut OutputTap,
+) -> (Vec<f32>, Vec<Option<MeterReadings>>) {
     let mut engine = Engine::new(FS);
     engine.set(settings());
     engine.reset();
@@ -95,15 +98,18 @@ fn run(open: impl Fn(usize) -> bool, tap: &mut OutputTap) -> (Vec<f32>, Vec<Mete
 }
 
 #[test]
-fn opening_and_closing_the_editor_leaves_audio_and_meters_bit_identical() {
+fn opening_and_closing_the_editor_leaves_audio_bit_identical_and_meters_run_only_while_open() {
     let (tx, _rx_closed) = analyzer_ring();
     let (closed_out, closed_meters) = run(|_| false, &mut OutputTap::new(FS, tx));
+    // Nobody looks: nothing is measured.
+    assert!(closed_meters.iter().all(Option::is_none));
 
     let (tx, rx) = analyzer_ring();
     let mut analyzer = Analyzer::new(Some(rx));
     let mut tap = OutputTap::new(FS, tx);
     // Open for blocks 50..150 and 220..400 (toggled twice while running).
-    let (open_out, open_meters) = run(|b| (50..150).contains(&b) || b >= 220, &mut tap);
+    let is_open = |b: usize| (50..150).contains(&b) || b >= 220;
+    let (open_out, open_meters) = run(is_open, &mut tap);
     assert_eq!(closed_out.len(), open_out.len());
     assert!(
         closed_out
@@ -111,13 +117,28 @@ fn opening_and_closing_the_editor_leaves_audio_and_meters_bit_identical() {
             .zip(&open_out)
             .all(|(a, b)| a.to_bits() == b.to_bits())
     );
-    assert_eq!(closed_meters, open_meters);
+    // Readings exactly while open; after each opening the meters restart from silence:
+    // they equal a fresh meter fed only the blocks since the editor opened.
+    for (b, m) in open_meters.iter().enumerate() {
+        assert_eq!(m.is_some(), is_open(b), "block {b}");
+    }
+    for opened in [50, 220] {
+        let mut fresh = cans::dsp::meters::Meters::new(FS);
+        for b in opened..opened + 60 {
+            let (l, r) = open_out[b * 2 * BLOCK..(b + 1) * 2 * BLOCK]
+                .chunks(2)
+                .map(|f| (f[0], f[1]))
+                .unzip::<f32, f32, Vec<f32>, Vec<f32>>();
+            fresh.process(&l, &r);
+            assert_eq!(open_meters[b], Some(fresh.readings()), "block {b}");
+        }
+    }
     // The ring carried exactly the frames of the open blocks that fitted.
     let frames = analyzer.drain();
     let capacity = cans::dsp::meters::ANALYZER_RING_FRAMES;
     assert_eq!(frames, capacity.min((100 + 180) * BLOCK));
     // And the meters measured something real: the signal is about -15 dBFS RMS.
-    let last = open_meters.last().unwrap();
+    let last = open_meters.last().unwrap().unwrap();
     assert!(
         last.short_term_lufs[0] > -25.0 && last.short_term_lufs[0] < -5.0,
         "{last:?}"

@@ -1,10 +1,11 @@
 //! The response plot shows what the DSP does: its curves equal the analytic responses of
 //! the DSP pieces and the measured impulse response of the engine.
 
-use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::{Chain, ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::eq::EqSource;
+use cans::dsp::stage::Probe;
 use cans::dsp::stereo::MonitorMode;
 use cans::editor::curve::{self, CURVE_FLOOR_DB, CurveCalculator, SlotCurve};
 use cans::editor::plot::LogAxes;
@@ -26,8 +27,8 @@ fn config(
 ) -> ChainConfig {
     let voicing = model_voicing(model);
     ChainConfig {
-        correction: SectionList::EMPTY,
-        voicing: SectionList::from_slice(voicing.sections),
+        correction: EqSource::Flat,
+        voicing: EqSource::Static(voicing.sections),
         class_width: voicing.class.width_factor(),
         crossfeed,
         mono_flat,
@@ -169,7 +170,7 @@ fn plot_curve_equals_analytic_dsp_response_through_the_plot_axes() {
         let c = plotted(&mut calc, &cfg, &lv);
         assert_eq!(c.freq_hz.len(), curve::POINTS);
         let mut chain = Chain::new(FS);
-        chain.configure(cfg, lv);
+        chain.configure(&cfg, lv);
         let g = chain.level_gain();
         let coeffs = CrossfeedCoeffs::design(preset, FS);
         let delay = lv.itd_ms * 1e-3 * FS;
@@ -177,7 +178,9 @@ fn plot_curve_equals_analytic_dsp_response_through_the_plot_axes() {
         let direct_pts = axes.points(&c.freq_hz, &c.direct_db);
         let cross_pts = axes.points(&c.freq_hz, &c.cross_db);
         for (i, &f) in c.freq_hz.iter().enumerate().step_by(5) {
-            let eq_db = 10.0 * (cfg.voicing.power(f, FS) * cfg.correction.power(f, FS)).log10();
+            let eq_db = 10.0
+                * (cfg.voicing.sections().power(f, FS) * cfg.correction.sections().power(f, FS))
+                    .log10();
             let (d, x) = coeffs.core_response(f, FS, delay);
             let want_direct = eq_db + db(d) + 20.0 * g.log10();
             let want_cross = eq_db + db(x) + 20.0 * g.log10();
@@ -203,7 +206,7 @@ fn plot_curve_equals_engine_impulse_response_at_every_plotted_frequency() {
     let mut calc = CurveCalculator::new();
     for (name, cfg, lv) in cases() {
         let c = plotted(&mut calc, &cfg, &lv);
-        let (l, r) = engine_ir(cfg, lv, 1 << 16);
+        let (l, r) = engine_ir(cfg.clone(), lv, 1 << 16);
         let mut compared = 0;
         for (i, &f) in c.freq_hz.iter().enumerate().step_by(3) {
             for (curve_db, ir, path) in
@@ -230,8 +233,8 @@ fn engine_spectrum_by_realfft_matches_the_curve_model_at_fft_bins() {
     let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
     let mut calc = CurveCalculator::new();
     for (name, cfg, lv) in cases() {
-        let (l, r) = engine_ir(cfg, lv, n);
-        let g = calc.level_gain(&cfg, &lv.sanitized(), FS);
+        let (l, r) = engine_ir(cfg.clone(), lv, n);
+        let design = calc.design(&cfg, &lv, FS);
         for (out_index, ir) in [l, r].iter().enumerate() {
             let mut input: Vec<f64> = ir.iter().map(|&v| v as f64).collect();
             let mut spectrum = fft.make_output_vec();
@@ -241,8 +244,9 @@ fn engine_spectrum_by_realfft_matches_the_curve_model_at_fft_bins() {
             while f_target < 20_000.0 {
                 let k = (f_target * n as f64 / FS).round() as usize;
                 let f = k as f64 * FS / n as f64;
-                let (d, x) = curve::chain_response(&cfg, &lv.sanitized(), FS, f);
-                let want = db(if out_index == 0 { d } else { x }) + 20.0 * g.log10();
+                let (d, x) = design.response(&Probe::at(f, FS)).left_input();
+                let h = if out_index == 0 { d } else { x };
+                let want = db((h.re, h.im));
                 let got = db((spectrum[k].re, spectrum[k].im));
                 if want > COMPARE_FLOOR_DB {
                     assert!(
@@ -259,7 +263,7 @@ fn engine_spectrum_by_realfft_matches_the_curve_model_at_fft_bins() {
 #[test]
 fn default_parameters_plot_flat_neutral_slot_with_crossfeed_off() {
     let params = CansParams::default();
-    let (cfg, lv) = slot_settings(&params, &params.a, &SectionList::EMPTY);
+    let (cfg, lv) = slot_settings(&params, &params.a, None);
     let mut calc = CurveCalculator::new();
     let c = calc.curve(0, &cfg, &lv, FS);
     // Neutral, no crossfeed, width 100 %, level match: direct 0 dB everywhere, no cross.

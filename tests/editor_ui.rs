@@ -98,13 +98,13 @@ impl MeasurementLoader for CountingLoader {
         self.inner.status()
     }
 
-    fn correction(&self) -> cans::dsp::cascade::SectionList {
+    fn correction(&self) -> Option<cans::dsp::prepared::Prepared<cans::dsp::cascade::SectionList>> {
         self.inner.correction()
     }
 }
 
 fn immediate_loader(params: &Arc<CansParams>) -> BackgroundLoader {
-    let shared = Arc::new(MeasurementShared::default());
+    let shared = Arc::new(MeasurementShared::new().0);
     let run: cans::editor::loader::Submit = {
         let shared = shared.clone();
         let params = params.clone();

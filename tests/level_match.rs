@@ -6,6 +6,7 @@ mod engine;
 #[path = "util/signal.rs"]
 mod signal;
 
+use cans::dsp::eq::EqSource;
 use cans::params::{CrossfeedPreset, Phones};
 use engine::{ALL_MODELS, ALL_PRESETS, run, settings};
 use signal::{lufs, pink};
@@ -88,7 +89,6 @@ fn compensation_removes_a_known_treble_boost() {
     // A +6 dB high shelf at 2 kHz raises pink-noise loudness by several LU; the level
     // match must take it back out (and only when it is on).
     use cans::dsp::biquad::{Section, SectionKind};
-    use cans::dsp::cascade::SectionList;
     let (_, l, r) = noises().into_iter().nth(1).unwrap();
     let reference = lufs(&l, &r, FS as u32);
     let mut measured = [0.0; 2];
@@ -98,8 +98,8 @@ fn compensation_removes_a_known_treble_boost() {
             cans::params::CrossfeedPreset::Off,
             Phones::Generic,
         );
-        s.config.voicing =
-            SectionList::from_slice(&[Section::new(SectionKind::HighShelf, 2000.0, 0.7, 6.0)]);
+        const SHELF: &[Section] = &[Section::new(SectionKind::HighShelf, 2000.0, 0.7, 6.0)];
+        s.config.voicing = EqSource::Static(SHELF);
         s.config.level_match = level_match;
         let mut e = engine::engine(FS, s);
         let (ol, or) = run(&mut e, &l, &r, 512);

@@ -87,13 +87,13 @@ fn silence_after_signal_decays_to_exact_zero_not_subnormals() {
 }
 
 /// Heard level (dB) of a 100 Hz and a 1 kHz tone through `settings` at `fs`.
-fn tone_levels(fs: f64, s: EngineSettings) -> [f64; 2] {
+fn tone_levels(fs: f64, s: &EngineSettings) -> [f64; 2] {
     let mut levels = [0.0; 2];
     for (i, f) in [100.0, 1000.0].into_iter().enumerate() {
         let n = (fs * 0.5) as usize;
         let x = sine(f, fs, n, 0.25);
         let silent = vec![0.0; n];
-        let mut e = engine::engine(fs, s);
+        let mut e = engine::engine(fs, s.clone());
         let (l, _) = run(&mut e, &x, &silent, 4096);
         levels[i] = db(rms(&l[n / 2..]) / rms(&x[n / 2..]));
         assert!(l.iter().all(|v| v.is_finite()));
@@ -113,11 +113,11 @@ fn every_sample_rate_from_22k_to_384k_gives_the_same_voicing() {
     unmatched.config.level_match = false;
     let matched = busy();
     let at48 = [
-        tone_levels(48_000.0, unmatched),
-        tone_levels(48_000.0, matched),
+        tone_levels(48_000.0, &unmatched),
+        tone_levels(48_000.0, &matched),
     ];
     for fs in RATES {
-        let (off, on) = (tone_levels(fs, unmatched), tone_levels(fs, matched));
+        let (off, on) = (tone_levels(fs, &unmatched), tone_levels(fs, &matched));
         println!(
             "{fs} Hz: level match off 100 Hz {:+.3} dB, 1 kHz {:+.3} dB; on {:+.3} dB, {:+.3} dB",
             off[0], off[1], on[0], on[1]

@@ -5,9 +5,9 @@ mod engine;
 #[path = "util/signal.rs"]
 mod signal;
 
-use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::CrossfeedMode;
 use cans::dsp::crossfeed::CrossfeedSettings;
+use cans::dsp::eq::EqSource;
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{CansParams, CrossfeedPreset, Model, Phones};
 use cans::settings::{crossfeed_mode, engine_settings, model_voicing, phones_voicing};
@@ -17,15 +17,16 @@ use nice_plug::prelude::Enum;
 #[test]
 fn defaults_are_a_transparent_chain_and_bounce_safe_bypasses_offline() {
     let p = CansParams::default();
-    let live = engine_settings(&p, &SectionList::EMPTY, false);
+    let live = engine_settings(&p, None, false);
     assert!(!live.bypass);
-    assert!(live.config.voicing.is_empty() && live.config.correction.is_empty());
+    assert!(live.config.voicing.sections().is_empty());
+    assert_eq!(live.config.correction, EqSource::Flat);
     assert_eq!(live.config.crossfeed, CrossfeedMode::Off);
     assert_eq!(live.config.monitor, MonitorMode::Stereo);
     assert!(live.config.level_match && live.config.mono_flat);
     assert_eq!(live.output_gain, 1.0);
     // Offline render with bounce-safe on (the default): pass-through.
-    assert!(engine_settings(&p, &SectionList::EMPTY, true).bypass);
+    assert!(engine_settings(&p, None, true).bypass);
 }
 
 #[test]
@@ -106,7 +107,7 @@ fn monitor_modes_act_before_the_voicing() {
         .map(|x| 0.2 * x)
         .collect();
     let base = engine::settings(Model::ClosedBack, CrossfeedPreset::ChuMoy, Phones::Generic);
-    let mut side = base;
+    let mut side = base.clone();
     side.config.monitor = MonitorMode::Side;
     let mut e1 = engine::engine(fs, side);
     let (sl, sr) = engine::run(&mut e1, &l, &r, 256);

@@ -81,7 +81,7 @@ fn one_hour_of_random_automation_stays_finite_bounded_and_drift_free() {
     assert!(peak_out < 16.0 * peak_in, "{peak_out}");
 
     // No drift: settle on fixed settings, then one second must match a fresh engine.
-    e.set(final_settings);
+    e.set(final_settings.clone());
     let settle = 2 * FS as usize;
     let check = FS as usize;
     let mut fresh = Engine::new(FS);

@@ -25,14 +25,17 @@ fn script() -> Vec<(usize, EngineSettings)> {
         CrossfeedPreset::Default,
         Phones::AkgK702,
     );
-    let bypassed = EngineSettings { bypass: true, ..b2 };
+    let bypassed = EngineSettings {
+        bypass: true,
+        ..b2.clone()
+    };
     vec![
         (0, a),
-        (12_345, closed),   // model step, mid-block
-        (24_007, b),        // A/B flip to a slot with crossfeed
-        (24_500, b2),       // another change during the running fade (queued)
-        (36_011, bypassed), // bypass on
-        (42_001, b2),       // bypass off
+        (12_345, closed),     // model step, mid-block
+        (24_007, b),          // A/B flip to a slot with crossfeed
+        (24_500, b2.clone()), // another change during the running fade (queued)
+        (36_011, bypassed),   // bypass on
+        (42_001, b2),         // bypass off
     ]
 }
 
@@ -44,7 +47,7 @@ fn run_script(
     script: &[(usize, EngineSettings)],
 ) -> (Vec<f32>, Vec<f32>) {
     let mut e = Engine::new(FS);
-    e.set(script[0].1);
+    e.set(script[0].1.clone());
     e.reset();
     let mut l = left.to_vec();
     let mut r = right.to_vec();
@@ -52,9 +55,10 @@ fn run_script(
     let mut pos = 0;
     while pos < l.len() {
         let mut end = (pos + block).min(l.len());
-        if let Some(&(at, s)) = script.iter().find(|(at, _)| *at >= pos && *at < end) {
+        if let Some((at, s)) = script.iter().find(|(at, _)| *at >= pos && *at < end) {
+            let at = *at;
             if at == pos {
-                e.set(s);
+                e.set(s.clone());
             } else {
                 end = at;
             }
@@ -103,7 +107,7 @@ fn switching_a_sine_never_steps_beyond_the_sine() {
     let (l, r) = run_script(&x, &x, &sc);
     let own = sc
         .iter()
-        .map(|(_, s)| steady_max_step(&x, &x, *s))
+        .map(|(_, s)| steady_max_step(&x, &x, s.clone()))
         .fold(max_step(&x), f64::max);
     let worst = max_step(&l[4800..]).max(max_step(&r[4800..]));
     println!(
@@ -138,7 +142,7 @@ fn switching_pink_noise_adds_no_step_and_no_burst() {
     let (l, r) = run_script(&l_in, &r_in, &sc);
     let own = sc
         .iter()
-        .map(|(_, s)| steady_max_step(&l_in, &r_in, *s))
+        .map(|(_, s)| steady_max_step(&l_in, &r_in, s.clone()))
         .fold(0.0, f64::max);
     let worst = max_step(&l[4800..]).max(max_step(&r[4800..]));
     println!("pink: worst step {worst:.5}, largest steady step {own:.5}");
@@ -153,12 +157,12 @@ fn switching_pink_noise_adds_no_step_and_no_burst() {
     for (i, &(at, _)) in sc.iter().enumerate().skip(1) {
         let heard: Vec<EngineSettings> = sc[i.saturating_sub(2)..=i]
             .iter()
-            .map(|(_, s)| *s)
+            .map(|(_, s)| s.clone())
             .collect();
         let refs: Vec<Vec<f64>> = heard
             .iter()
             .map(|st| {
-                let mut eng = engine::engine(FS, *st);
+                let mut eng = engine::engine(FS, st.clone());
                 let (rl, _) = engine::run(&mut eng, &l_in, &r_in, 512);
                 hf_energy(&rl, win)
             })

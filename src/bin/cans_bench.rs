@@ -16,11 +16,12 @@ use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::eq::EqSource;
 use cans::dsp::fade::crossfade_len;
 use cans::dsp::meters::{OutputTap, analyzer_ring};
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{Model, Phones};
-use cans::settings::{model_voicing, phones_voicing};
+use cans::settings::{model_voicing, phones_correction};
 
 #[path = "shared/bench_eq.rs"]
 mod bench_eq;
@@ -94,9 +95,7 @@ fn test_signal(frames: usize) -> (Vec<f32>, Vec<f32>) {
 /// the model's class width and level match.
 fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
     let voicing = model_voicing(Model::BeyerdynamicDt1990Pro);
-    let correction = phones_voicing(Phones::SonyMdr7506)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    let correction = phones_correction(Phones::SonyMdr7506, None).sections();
     let (correction, voicing_sections) = bench_eq::pad(
         &correction,
         &SectionList::from_slice(voicing.sections),
@@ -104,8 +103,8 @@ fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
     );
     EngineSettings {
         config: ChainConfig {
-            correction,
-            voicing: voicing_sections,
+            correction: EqSource::standalone(correction),
+            voicing: EqSource::standalone(voicing_sections),
             class_width: voicing.class.width_factor(),
             crossfeed: CrossfeedMode::Preset(crossfeed),
             mono_flat: true,
@@ -266,7 +265,7 @@ impl CansEngine {
     fn new(label: String, block: usize, settings: Vec<EngineSettings>) -> Self {
         Self {
             label,
-            engine: settled_engine(settings[0]),
+            engine: settled_engine(settings[0].clone()),
             block,
             settings,
             // A new change is taken as soon as the running fade ends, so toggling once per
@@ -348,7 +347,7 @@ impl Contender for CansEngine {
                 if *since_toggle >= toggle_every {
                     *since_toggle = 0;
                     *heard = (*heard + 1) % settings.len();
-                    engine.set(settings[*heard]);
+                    engine.set(settings[*heard].clone());
                 }
             }
         });
@@ -379,38 +378,42 @@ fn table(rounds: usize, seconds: f64) {
         Box::new(CansCrossfeed::new("cans_xf_core", 0.0, false)),
         Box::new(CansCrossfeed::new("cans_xf_core_itd", 0.26, false)),
         Box::new(CansCrossfeed::new("cans_xf_monoflat_itd", 0.26, true)),
-        Box::new(CansEngine::new("chain_steady_b32".into(), 32, vec![steady])),
+        Box::new(CansEngine::new(
+            "chain_steady_b32".into(),
+            32,
+            vec![steady.clone()],
+        )),
         Box::new(CansEngine::new(
             "chain_steady_b256".into(),
             256,
-            vec![steady],
+            vec![steady.clone()],
         )),
         Box::new(CansEngine::new(
             "chain_steady_b1024".into(),
             1024,
-            vec![steady],
+            vec![steady.clone()],
         )),
         Box::new(CansWithMeters::new(
             "plugin_editor_closed_b256",
             256,
-            steady,
+            steady.clone(),
             false,
         )),
         Box::new(CansWithMeters::new(
             "plugin_editor_open_b256",
             256,
-            steady,
+            steady.clone(),
             true,
         )),
         Box::new(CansEngine::new(
             "chain_fading_b32".into(),
             32,
-            vec![steady, other],
+            vec![steady.clone(), other.clone()],
         )),
         Box::new(CansEngine::new(
             "chain_fading_b1024".into(),
             1024,
-            vec![steady, other],
+            vec![steady.clone(), other.clone()],
         )),
     ];
     // Warm-up pass (caches, branch predictors, CPU clocks).

@@ -11,8 +11,9 @@ use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::{ChainConfig, LiveParams};
 use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::dsp::eq::EqSource;
 use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
-use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_voicing};
+use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_correction};
 
 #[path = "shared/bench_eq.rs"]
 mod bench_eq;
@@ -272,13 +273,15 @@ fn parse_args() -> Result<Option<Options>, String> {
 /// The engine settings of one slot, as the plug-in builds them (`settings::slot_settings`).
 fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
     let voicing = model_voicing(slot.model);
-    let correction = phones_voicing(o.phones)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    let correction = phones_correction(o.phones, None).sections();
     let (correction, voicing_sections) = bench_eq::pad(
         &correction,
         &SectionList::from_slice(voicing.sections),
         o.pad_biquads,
+    );
+    let (correction, voicing_sections) = (
+        EqSource::standalone(correction),
+        EqSource::standalone(voicing_sections),
     );
     EngineSettings {
         config: ChainConfig {
@@ -326,7 +329,7 @@ fn render(o: &Options) -> Result<(), String> {
     let fs = spec.sample_rate as f64;
     let settings = [engine_settings(o, &o.a), engine_settings(o, &o.b)];
     let mut engine = Engine::new(fs);
-    engine.set(settings[0]);
+    engine.set(settings[0].clone());
     engine.reset();
     let toggle_every = o
         .ab_toggle_ms
@@ -385,7 +388,7 @@ fn render(o: &Options) -> Result<(), String> {
             until_toggle -= n;
             if until_toggle == 0 {
                 heard = 1 - heard;
-                engine.set(settings[heard]);
+                engine.set(settings[heard].clone());
                 until_toggle = toggle_every.unwrap_or(usize::MAX);
             }
         }

@@ -1,12 +1,22 @@
-//! One complete monitoring chain: monitor → correction → voicing → crossfeed → width →
-//! level match. The engine runs one (steady) or two (crossfading) of these.
+//! One complete monitoring chain, an ordered list of stages:
+//! monitor → EQ (correction, voicing) → spatial → width → level.
+//!
+//! [`ChainDesign`] holds every stage's design (plain values and coefficients): its
+//! [`ChainDesign::response`] is what the editor plots, and the level match is computed
+//! from the same responses. [`Chain`] is the running chain: the designs plus each stage's
+//! state. The engine runs one (steady) or two (crossfading) chains.
+//!
+//! Adding a stage: write its design ([`StageDesign`]) and runtime ([`Stage`]) in a file of
+//! its own, give `ChainDesign` and `Chain` a field each, and list it once in
+//! [`ChainDesign::designs`] and [`Chain::stages`] (the same order).
 
-use super::biquad::{Coeffs, UnitCirclePoint};
-use super::cascade::{Cascade, MAX_CASCADE, SectionList};
-use super::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
-use super::fade::Ramp;
-use super::loudness::{self, GRID_LEN};
-use super::stereo::{MonitorMode, WIDTH_MAX, apply_width};
+use super::crossfeed::{CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
+use super::eq::{EqDesign, EqSource, EqStage};
+use super::level::{LevelDesign, LevelStage};
+use super::loudness::{self, GRID_LEN, LevelGrid, MID_SHARE};
+use super::spatial::{SpatialDesign, SpatialStage};
+use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
+use super::stereo::{MonitorMode, WIDTH_MAX, WidthDesign, WidthStage};
 
 /// Which crossfeed a chain runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,13 +28,14 @@ pub enum CrossfeedMode {
     Custom,
 }
 
-/// The settings whose change needs a crossfade to a freshly built chain.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The settings whose change needs a crossfade to a freshly built chain. Cheap to clone
+/// and compare (heavy data is referred to by handle: [`EqSource`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChainConfig {
     /// Your headphones → target (inverse of their measured deviation).
-    pub correction: SectionList,
+    pub correction: EqSource,
     /// Target → modelled headphone.
-    pub voicing: SectionList,
+    pub voicing: EqSource,
     /// Spatial trait of the modelled headphone's class: a factor on the width.
     pub class_width: f64,
     pub crossfeed: CrossfeedMode,
@@ -36,8 +47,8 @@ pub struct ChainConfig {
 impl Default for ChainConfig {
     fn default() -> Self {
         Self {
-            correction: SectionList::EMPTY,
-            voicing: SectionList::EMPTY,
+            correction: EqSource::Flat,
+            voicing: EqSource::Flat,
             class_width: 1.0,
             crossfeed: CrossfeedMode::Off,
             mono_flat: true,
@@ -68,6 +79,19 @@ impl Default for LiveParams {
 }
 
 impl LiveParams {
+    /// One step of every value's glide towards `target` (`glide` maps (current, target)
+    /// to the next value).
+    pub fn glided_towards(&self, target: &LiveParams, glide: impl Fn(f64, f64) -> f64) -> Self {
+        Self {
+            custom: CrossfeedSettings {
+                cutoff_hz: glide(self.custom.cutoff_hz, target.custom.cutoff_hz),
+                feed_db: glide(self.custom.feed_db, target.custom.feed_db),
+            },
+            itd_ms: glide(self.itd_ms, target.itd_ms),
+            width: glide(self.width, target.width),
+        }
+    }
+
     /// Clamp into the ranges the DSP supports; non-finite values take the defaults.
     pub fn sanitized(self) -> Self {
         let d = Self::default();
@@ -80,48 +104,46 @@ impl LiveParams {
     }
 }
 
-pub struct Chain {
-    sample_rate: f64,
-    config: ChainConfig,
-    live: LiveParams,
-    cascade: Cascade,
-    crossfeed: Crossfeed,
-    width: Ramp,
-    level: Ramp,
-    /// K-weights of the loudness grid (fixed).
-    weights: [f64; GRID_LEN],
-    /// |EQ|^2 of correction + voicing averaged over each grid band (set by `configure`).
-    eq_power: [f64; GRID_LEN],
-    /// The fine loudness grid's (cos ω, cos 2ω) at this sample rate (fixed).
-    fine_cos: [Option<(f64, f64)>; loudness::FINE_LEN],
-    /// z^-1 and z^-2 at each loudness grid frequency (fixed for the sample rate).
-    grid_z: [UnitCirclePoint; GRID_LEN],
-    /// `cascade` and `eq_power` hold the design of `config`'s sections.
-    designed: bool,
+impl CrossfeedMode {
+    /// The crossfeed settings this mode plays (`custom` for Custom), `None` for Off.
+    pub fn settings(self, custom: CrossfeedSettings) -> Option<CrossfeedSettings> {
+        match self {
+            CrossfeedMode::Off => None,
+            CrossfeedMode::Preset(s) => Some(s),
+            CrossfeedMode::Custom => Some(custom),
+        }
+    }
 }
 
-impl Chain {
-    /// Allocates the ITD delay line for `sample_rate`; call from `activate`, never in `process`.
-    pub fn new(sample_rate: f64) -> Self {
-        let max_delay = (ITD_MAX_MS as f64 * 1e-3 * sample_rate).ceil() as usize + 1;
-        let mut chain = Self {
-            sample_rate,
+/// Every stage's design for one configuration, live values and sample rate.
+#[derive(Debug, Clone)]
+pub struct ChainDesign {
+    config: ChainConfig,
+    live: LiveParams,
+    sample_rate: f64,
+    // The stages, in chain order.
+    pub monitor: MonitorMode,
+    pub eq: EqDesign,
+    pub spatial: SpatialDesign,
+    pub width: WidthDesign,
+    pub level: LevelDesign,
+}
+
+impl ChainDesign {
+    /// Design everything for `config` and `live` on `grid`'s sample rate.
+    pub fn new(config: &ChainConfig, live: &LiveParams, grid: &LevelGrid) -> Self {
+        let mut design = Self {
             config: ChainConfig::default(),
             live: LiveParams::default(),
-            cascade: Cascade::default(),
-            crossfeed: Crossfeed::new(max_delay),
-            width: Ramp::new(1.0),
-            level: Ramp::new(1.0),
-            weights: loudness::k_weights(sample_rate),
-            eq_power: [1.0; GRID_LEN],
-            fine_cos: loudness::fine_cos(sample_rate),
-            grid_z: std::array::from_fn(|i| {
-                UnitCirclePoint::new(loudness::grid_hz(i), sample_rate)
-            }),
-            designed: false,
+            sample_rate: grid.sample_rate,
+            monitor: MonitorMode::Stereo,
+            eq: EqDesign::flat(),
+            spatial: SpatialDesign::Off,
+            width: WidthDesign(1.0),
+            level: LevelDesign(1.0),
         };
-        chain.configure(ChainConfig::default(), LiveParams::default());
-        chain
+        design.set_config(config, live, grid);
+        design
     }
 
     pub fn config(&self) -> &ChainConfig {
@@ -132,169 +154,239 @@ impl Chain {
         &self.live
     }
 
+    /// The stage designs in chain order.
+    pub fn designs(&self) -> [&dyn StageDesign; 5] {
+        [
+            &self.monitor,
+            &self.eq,
+            &self.spatial,
+            &self.width,
+            &self.level,
+        ]
+    }
+
+    /// Take a new configuration. The EQ (the costly design) is redesigned only if its
+    /// sources changed. Returns whether it was.
+    pub fn set_config(
+        &mut self,
+        config: &ChainConfig,
+        live: &LiveParams,
+        grid: &LevelGrid,
+    ) -> bool {
+        self.config = config.clone();
+        self.monitor = config.monitor;
+        let redesign = !self.eq.plays(&config.correction, &config.voicing)
+            || self.sample_rate != grid.sample_rate;
+        self.sample_rate = grid.sample_rate;
+        if redesign {
+            self.eq = EqDesign::new(&config.correction, &config.voicing, grid);
+        }
+        self.set_live(live, grid);
+        redesign
+    }
+
+    /// Take new continuous values (crossfeed, ITD, width) and match the level again.
+    pub fn set_live(&mut self, live: &LiveParams, grid: &LevelGrid) {
+        let live = live.sanitized();
+        self.live = live;
+        self.spatial = match self.config.crossfeed.settings(live.custom) {
+            None => SpatialDesign::Off,
+            Some(s) => SpatialDesign::Crossfeed {
+                coeffs: CrossfeedCoeffs::design(s, self.sample_rate),
+                delay: live.itd_ms * 1e-3 * self.sample_rate,
+                mono_flat: self.config.mono_flat,
+            },
+        };
+        self.width = WidthDesign::new(live.width, self.config.class_width);
+        self.level = LevelDesign(if self.config.level_match {
+            self.loudness_compensation(grid)
+        } else {
+            1.0
+        });
+    }
+
+    /// The whole chain's response at `at`: the product of every stage's, in order.
+    pub fn response(&self, at: &Probe) -> Response {
+        self.designs()
+            .iter()
+            .fold(Response::IDENTITY, |h, stage| stage.response(at).after(h))
+    }
+
+    /// Gain restoring the K-weighted loudness of pink noise through the stages after the
+    /// monitor (see `loudness.rs`): the monitor's own level change is what the listener
+    /// asked for. The matched signal is the monitor's output for an input of
+    /// [`MID_SHARE`] mid power and the rest side power, uncorrelated.
+    fn loudness_compensation(&self, grid: &LevelGrid) -> f64 {
+        let m = self.monitor.matrix();
+        let u_mid = m.apply([1.0, 1.0]);
+        let u_side = m.apply([1.0, -1.0]);
+        let norm = |v: [f64; 2]| v[0] * v[0] + v[1] * v[1];
+        let input = MID_SHARE * norm(u_mid) + (1.0 - MID_SHARE) * norm(u_side);
+        let mut power = [1.0; GRID_LEN];
+        let after_monitor = &self.designs()[1..4];
+        for (p, probe) in power.iter_mut().zip(&grid.probes) {
+            if probe.freq_hz >= 0.5 * self.sample_rate {
+                continue; // weighs nothing: nothing the host's rate carries is there
+            }
+            let h = after_monitor.iter().fold(Response::IDENTITY, |h, stage| {
+                stage.response(probe).after(h)
+            });
+            let out = |u: [f64; 2]| h.apply(u).iter().map(|c| c.norm_sqr()).sum::<f64>();
+            *p = (MID_SHARE * out(u_mid) + (1.0 - MID_SHARE) * out(u_side)) / input;
+        }
+        loudness::compensation_from_power(&grid.weights, &power)
+    }
+}
+
+pub struct Chain {
+    grid: LevelGrid,
+    design: ChainDesign,
+    // The running stages, in chain order (the monitor is memoryless: its design runs).
+    monitor: MonitorMode,
+    eq: EqStage,
+    spatial: SpatialStage,
+    width: WidthStage,
+    level: LevelStage,
+}
+
+impl Chain {
+    /// Allocates everything for `sample_rate` (the ITD delay line); call from `activate`,
+    /// never in `process`.
+    pub fn new(sample_rate: f64) -> Self {
+        let grid = LevelGrid::new(sample_rate);
+        let design = ChainDesign::new(&ChainConfig::default(), &LiveParams::default(), &grid);
+        let mut chain = Self {
+            grid,
+            design,
+            monitor: MonitorMode::Stereo,
+            eq: EqStage::default(),
+            spatial: SpatialStage::new(sample_rate),
+            width: WidthStage::default(),
+            level: LevelStage::default(),
+        };
+        chain.follow_design(true, 0);
+        chain.reset();
+        chain
+    }
+
+    /// The running stages in chain order.
+    fn stages(&mut self) -> [&mut dyn Stage; 5] {
+        [
+            &mut self.monitor,
+            &mut self.eq,
+            &mut self.spatial,
+            &mut self.width,
+            &mut self.level,
+        ]
+    }
+
+    pub fn config(&self) -> &ChainConfig {
+        self.design.config()
+    }
+
+    pub fn live(&self) -> &LiveParams {
+        self.design.live()
+    }
+
+    pub fn design(&self) -> &ChainDesign {
+        &self.design
+    }
+
     /// Build the chain for `config` from a cleared state. Allocation-free.
     ///
     /// Designing the sections (magnitude-matched, `Section::coeffs`) is the costly part of a
     /// switch, so it is skipped when this chain already holds the same sections: the engine
     /// alternates two chains, so flipping A/B back and forth re-designs nothing.
-    pub fn configure(&mut self, config: ChainConfig, live: LiveParams) {
-        let same_eq = self.designed
-            && self.config.correction == config.correction
-            && self.config.voicing == config.voicing;
-        self.config = config;
-        if same_eq {
-            self.reset();
-            self.set_live(live, 0);
-            return;
-        }
-        self.designed = true;
-        let mut coeffs = [Coeffs::IDENTITY; MAX_CASCADE];
-        let sections = config
-            .correction
-            .as_slice()
-            .iter()
-            .chain(config.voicing.as_slice());
-        let mut n = 0;
-        for (slot, section) in coeffs.iter_mut().zip(sections) {
-            *slot = section.coeffs(self.sample_rate);
-            n += 1;
-        }
-        self.cascade.set_coeffs(&coeffs[..n]);
-        self.eq_power = loudness::band_power(&coeffs[..n], &self.fine_cos);
+    pub fn configure(&mut self, config: &ChainConfig, live: LiveParams) {
+        let redesigned = self.design.set_config(config, &live, &self.grid);
+        self.follow_design(redesigned, 0);
         self.reset();
-        self.set_live(live, 0);
     }
 
     /// Apply continuous settings, gliding gains over `samples` samples.
     pub fn set_live(&mut self, live: LiveParams, samples: usize) {
-        let live = live.sanitized();
-        self.live = live;
-        let settings = match self.config.crossfeed {
-            CrossfeedMode::Off => None,
-            CrossfeedMode::Preset(s) => Some(s),
-            CrossfeedMode::Custom => Some(live.custom),
-        };
-        let width = (live.width * self.config.class_width).clamp(0.0, WIDTH_MAX);
-        let delay = live.itd_ms * 1e-3 * self.sample_rate;
-        let coeffs = settings.map(|s| CrossfeedCoeffs::design(s, self.sample_rate));
-        if let Some(c) = coeffs {
-            self.crossfeed.configure(c, delay, self.config.mono_flat);
-        }
-        self.width.set(width, samples);
-        let level = if self.config.level_match {
-            self.loudness_compensation(coeffs, delay, width)
-        } else {
-            1.0
-        };
-        self.level.set(level, samples);
+        self.design.set_live(&live, &self.grid);
+        self.follow_design(false, samples);
     }
 
-    /// Gain restoring the K-weighted pink-noise loudness of this chain (see `loudness.rs`).
-    fn loudness_compensation(&self, xf: Option<CrossfeedCoeffs>, delay: f64, width: f64) -> f64 {
-        let mut mid = [0.0; GRID_LEN];
-        let mut side = [0.0; GRID_LEN];
-        let mono_flat = self.config.mono_flat;
-        for i in 0..GRID_LEN {
-            let f = loudness::grid_hz(i);
-            let (m, s) = match xf {
-                Some(c) if f < 0.5 * self.sample_rate => {
-                    let (m, s) = c.mid_side_response_at(&self.grid_z[i], delay, mono_flat);
-                    (m.0 * m.0 + m.1 * m.1, s.0 * s.0 + s.1 * s.1)
-                }
-                _ => (1.0, 1.0),
-            };
-            let (m, s) = match self.config.monitor {
-                // Mono and Side monitoring put all power in the mid of the processed signal.
-                MonitorMode::Mono | MonitorMode::Side => (m, m),
-                MonitorMode::Stereo | MonitorMode::Swap => (m, s * width * width),
-            };
-            mid[i] = self.eq_power[i] * m;
-            side[i] = self.eq_power[i] * s;
+    /// Point the running stages at the design (the EQ only when it was redesigned).
+    fn follow_design(&mut self, eq: bool, samples: usize) {
+        self.monitor = self.design.monitor;
+        if eq {
+            self.eq.configure(&self.design.eq);
         }
-        loudness::compensation_gain(&self.weights, &mid, &side)
+        self.spatial.configure(&self.design.spatial);
+        self.width.0.set(self.design.width.0, samples);
+        self.level.0.set(self.design.level.0, samples);
     }
 
     /// Current level-match gain (1 when level match is off).
     pub fn level_gain(&self) -> f64 {
-        self.level.target()
+        self.design.level.0
     }
 
     pub fn reset(&mut self) {
-        self.cascade.reset();
-        self.crossfeed.reset();
-        self.width.snap();
-        self.level.snap();
+        self.stages().iter_mut().for_each(|s| s.reset());
     }
 
-    /// Run one sub-block of frames in place, scaled by `out_gain` (the engine's output
-    /// gain when it is steady, else 1). Every per-frame branch of the chain (monitor
-    /// mode, crossfeed topology, ramps) is decided once here; the cascade, crossfeed,
-    /// width and level run frame by frame in one loop, so their recurrences overlap.
-    /// (A loop skewed over four groups of sections on SSE2 ran no faster and executed 10 %
-    /// more instructions; the wide cascade, two sections per AVX2 instruction with FMA,
-    /// cut the chain's instructions by 43 %.)
+    /// Run one sub-block of frames in place through every stage, then scale by
+    /// `out_gain` (the engine's output gain when it is steady, else 1). A run of stages
+    /// that are steady matrices (monitor, settled width and level) is folded into one
+    /// matrix, applied with the output gain in one pass.
     pub fn process(&mut self, io: &mut [[f64; 2]], out_gain: f64) {
-        let monitor = self.config.monitor;
-        if monitor != MonitorMode::Stereo {
-            io.iter_mut().for_each(|f| *f = monitor.apply(*f));
+        let mut pending = Mat2::IDENTITY;
+        for stage in self.stages() {
+            match stage.steady_matrix() {
+                Some(m) => pending = m.after(pending),
+                None => {
+                    pending.apply_block(io);
+                    pending = Mat2::IDENTITY;
+                    stage.process(io);
+                }
+            }
         }
-        let cascade = &mut self.cascade;
-        let xf = &mut self.crossfeed;
-        if self.width.is_moving() || self.level.is_moving() {
-            match self.config.crossfeed {
-                CrossfeedMode::Off => cascade.process(io, |f| f),
-                _ if xf.is_mono_flat() => cascade.process(io, |f| xf.tick_mono_flat(f)),
-                _ => cascade.process(io, |f| xf.tick_core(f)),
-            }
-            for f in io.iter_mut() {
-                let x = apply_width(*f, self.width.next());
-                let g = self.level.next() * out_gain;
-                *f = [x[0] * g, x[1] * g];
-            }
-        } else {
-            // Width, level and output gain as one 2x2 matrix, in the same loop:
-            // L' = g (M + wS), R' = g (M - wS).
-            let (w, g) = (self.width.value(), self.level.value() * out_gain);
-            let direct = 0.5 * g * (1.0 + w);
-            let cross = 0.5 * g * (1.0 - w);
-            let mat =
-                move |f: [f64; 2]| [direct * f[0] + cross * f[1], cross * f[0] + direct * f[1]];
-            match self.config.crossfeed {
-                CrossfeedMode::Off => cascade.process(io, mat),
-                _ if xf.is_mono_flat() => cascade.process(io, |f| mat(xf.tick_mono_flat(f))),
-                _ => cascade.process(io, |f| mat(xf.tick_core(f))),
+        pending.scaled(out_gain).apply_block(io);
+    }
+
+    /// Housekeeping every so often: flush subnormal state, and rebuild a stage from
+    /// silence if its state became non-finite (cannot happen with sanitised input; belt
+    /// and braces).
+    pub fn after_block(&mut self) {
+        for stage in self.stages() {
+            stage.flush_denormals();
+            if !stage.is_finite() {
+                stage.reset();
             }
         }
     }
 
-    /// End-of-block housekeeping: flush subnormal state, and rebuild from silence if
-    /// anything became non-finite (cannot happen with sanitised input; belt and braces).
-    pub fn after_block(&mut self) {
-        self.cascade.flush_denormals();
-        self.crossfeed.flush_denormals();
-        if !(self.cascade.is_finite() && self.crossfeed.is_finite()) {
-            self.cascade.reset();
-            self.crossfeed.reset();
-        }
+    /// Latency of the chain in samples (0: every stage is zero-latency today).
+    pub fn latency(&mut self) -> usize {
+        self.stages().iter().map(|s| s.latency()).sum()
     }
 
     /// Number of biquad sections per channel this chain runs.
     pub fn biquads(&self) -> usize {
-        self.cascade.len()
+        self.eq.len()
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dsp::biquad::{Section, SectionKind};
+    use crate::dsp::cascade::SectionList;
+    use crate::dsp::prepared::{Prepared, channel};
 
-    fn config(gain_db: f64) -> ChainConfig {
+    fn sections(gain_db: f64) -> Prepared<SectionList> {
+        channel().0.publish(SectionList::from_slice(&[
+            Section::new(SectionKind::Peaking, 3000.0, 1.5, gain_db),
+            Section::new(SectionKind::HighShelf, 9000.0, 0.7, -gain_db / 2.0),
+        ]))
+    }
+
+    fn config(sections: &Prepared<SectionList>) -> ChainConfig {
         ChainConfig {
-            voicing: SectionList::from_slice(&[
-                Section::new(SectionKind::Peaking, 3000.0, 1.5, gain_db),
-                Section::new(SectionKind::HighShelf, 9000.0, 0.7, -gain_db / 2.0),
-            ]),
+            voicing: EqSource::Prepared(sections.clone()),
             ..ChainConfig::default()
         }
     }
@@ -310,20 +402,50 @@ mod tests {
     fn a_chain_reconfigured_to_sections_it_holds_equals_a_fresh_design() {
         let fs = 44_100.0;
         let live = LiveParams::default();
+        let (plus6, minus4) = (sections(6.0), sections(-4.0));
         let mut fresh = Chain::new(fs);
-        fresh.configure(config(6.0), live);
+        fresh.configure(&config(&plus6), live);
         let mut reused = Chain::new(fs);
-        reused.configure(config(6.0), live);
+        reused.configure(&config(&plus6), live);
         impulse_response(&mut reused); // leaves state behind
-        reused.configure(config(6.0), live); // same sections: no redesign, state cleared
+        reused.configure(&config(&plus6), live); // same sections: no redesign, state cleared
         assert_eq!(impulse_response(&mut reused), impulse_response(&mut fresh));
         // A different design in between is replaced, not kept.
-        reused.configure(config(-4.0), live);
-        reused.configure(config(6.0), live);
+        reused.configure(&config(&minus4), live);
+        reused.configure(&config(&plus6), live);
         fresh.reset();
         assert_eq!(impulse_response(&mut reused), impulse_response(&mut fresh));
         let mut other = Chain::new(fs);
-        other.configure(config(-4.0), live);
+        other.configure(&config(&minus4), live);
         assert_ne!(impulse_response(&mut other), impulse_response(&mut fresh));
+    }
+
+    #[test]
+    fn the_level_match_is_the_product_of_the_stage_responses() {
+        // A flat EQ, crossfeed off, width 1 and monitor Mono need no compensation.
+        let grid = LevelGrid::new(48_000.0);
+        let mono = ChainConfig {
+            monitor: MonitorMode::Mono,
+            ..ChainConfig::default()
+        };
+        let d = ChainDesign::new(&mono, &LiveParams::default(), &grid);
+        assert!((d.level.0 - 1.0).abs() < 1e-12, "{}", d.level.0);
+        // The old closed form (mid and side power both the EQ's band power, crossfeed
+        // off, width 1) and the generic product of responses agree.
+        let peak = sections(6.0);
+        let d = ChainDesign::new(&config(&peak), &LiveParams::default(), &grid);
+        let coeffs: Vec<_> = peak.as_slice().iter().map(|s| s.coeffs(48_000.0)).collect();
+        let bp = loudness::band_power(&coeffs, &grid.fine_cos);
+        let expected = loudness::compensation_gain(&grid.weights, &bp, &bp);
+        assert!(
+            (d.level.0 / expected - 1.0).abs() < 1e-12,
+            "{} {expected}",
+            d.level.0
+        );
+        assert!(
+            d.level.0 < 0.99,
+            "a +6 dB peak is compensated: {}",
+            d.level.0
+        );
     }
 }

@@ -21,7 +21,7 @@ pub const HOUSEKEEPING_FRAMES: usize = 1024;
 pub const GLIDE_MS: f64 = 20.0;
 
 /// Everything the engine needs to know, as plain values.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EngineSettings {
     pub config: ChainConfig,
     pub live: LiveParams,
@@ -106,12 +106,27 @@ impl Engine {
         &self.target
     }
 
+    /// The oldest prepared resource (`dsp::prepared`) the engine still holds, in its
+    /// settings or either chain: the building side may free every older one.
+    pub fn oldest_prepared_in_use(&self) -> Option<u64> {
+        let configs = [
+            &self.target.config,
+            self.chains[0].config(),
+            self.chains[1].config(),
+        ];
+        configs
+            .iter()
+            .flat_map(|c| [c.correction.prepared_id(), c.voicing.prepared_id()])
+            .flatten()
+            .min()
+    }
+
     /// Jump to the target settings with cleared filter state (activation, transport reset,
     /// offline render start): no fades, no glides.
     pub fn reset(&mut self) {
         self.fade_left = 0;
         self.glide = self.target.live.sanitized();
-        self.chains[self.active].configure(self.target.config, self.glide);
+        self.chains[self.active].configure(&self.target.config, self.glide);
         self.output_glide = self.output_target();
         self.output.set(self.output_glide, 0);
         self.output.snap();
@@ -243,7 +258,7 @@ impl Engine {
                 // Leaving a full bypass: the chains did not run, start them from silence.
                 self.fade_left = 0;
                 self.glide = self.target.live.sanitized();
-                self.chains[self.active].configure(self.target.config, self.glide);
+                self.chains[self.active].configure(&self.target.config, self.glide);
             }
             self.wet.set(wet_target, self.fade_len);
         }
@@ -254,26 +269,17 @@ impl Engine {
         if self.fade_left == 0 && *self.chains[self.active].config() != self.target.config {
             let next = 1 - self.active;
             self.glide = self.target.live.sanitized();
-            self.chains[next].configure(self.target.config, self.glide);
+            self.chains[next].configure(&self.target.config, self.glide);
             self.active = next;
             self.fade_left = self.fade_len;
         } else {
-            let t = self.target.live.sanitized();
             let k = self.glide_coeff;
-            let g = &mut self.glide;
-            let glide = |cur: f64, tgt: f64| glide_towards(cur, tgt, k);
-            let next = LiveParams {
-                custom: super::crossfeed::CrossfeedSettings {
-                    cutoff_hz: glide(g.custom.cutoff_hz, t.custom.cutoff_hz),
-                    feed_db: glide(g.custom.feed_db, t.custom.feed_db),
-                },
-                itd_ms: glide(g.itd_ms, t.itd_ms),
-                width: glide(g.width, t.width),
-            };
+            let next = (self.glide)
+                .glided_towards(&self.target.live.sanitized(), |c, t| glide_towards(c, t, k));
             if next != *self.chains[self.active].live() {
                 self.chains[self.active].set_live(next, samples);
             }
-            *g = next;
+            self.glide = next;
         }
     }
 }

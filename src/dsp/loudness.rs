@@ -14,6 +14,7 @@
 //! the range stay within a fraction of a LU (measured in `tests/level_match.rs`).
 
 use super::biquad::{Coeffs, Section, SectionKind};
+use super::stage::Probe;
 
 /// Bands per octave of the evaluation grid (the crossfeed, smooth, is evaluated per band).
 pub const GRID_POINTS_PER_OCTAVE: usize = 6;
@@ -112,20 +113,51 @@ pub fn k_weights(sample_rate: f64) -> [f64; GRID_LEN] {
 }
 
 /// Gain that restores the loudness of a chain whose mid and side power gains at the grid
-/// points are `mid_power` and `side_power`. The result is clamped to ±12 dB so a
-/// pathological response can't make the compensation itself dangerous.
+/// points are `mid_power` and `side_power` (mixed as [`MID_SHARE`] mid).
 pub fn compensation_gain(
     weights: &[f64; GRID_LEN],
     mid_power: &[f64; GRID_LEN],
     side_power: &[f64; GRID_LEN],
 ) -> f64 {
-    let p: f64 = (0..GRID_LEN)
-        .map(|i| weights[i] * (MID_SHARE * mid_power[i] + (1.0 - MID_SHARE) * side_power[i]))
-        .sum();
+    let power =
+        std::array::from_fn(|i| MID_SHARE * mid_power[i] + (1.0 - MID_SHARE) * side_power[i]);
+    compensation_from_power(weights, &power)
+}
+
+/// Gain that restores the loudness of a chain whose power gain for the matched signal is
+/// `power` at each grid band. The result is clamped to ±12 dB so a pathological response
+/// can't make the compensation itself dangerous.
+pub fn compensation_from_power(weights: &[f64; GRID_LEN], power: &[f64; GRID_LEN]) -> f64 {
+    let p: f64 = (0..GRID_LEN).map(|i| weights[i] * power[i]).sum();
     if !(p.is_finite() && p > 0.0) {
         return 1.0;
     }
     (1.0 / p.sqrt()).clamp(MAX_COMPENSATION_CUT, MAX_COMPENSATION_BOOST)
+}
+
+/// Everything the level match evaluates at one sample rate, computed once (`activate`,
+/// or the editor when the host's rate changes): the K-weights, the fine grid for the EQ's
+/// band power and a [`Probe`] at each band centre.
+#[derive(Debug, Clone)]
+pub struct LevelGrid {
+    pub sample_rate: f64,
+    pub weights: [f64; GRID_LEN],
+    pub fine_cos: [Option<(f64, f64)>; FINE_LEN],
+    pub probes: [Probe; GRID_LEN],
+}
+
+impl LevelGrid {
+    pub fn new(sample_rate: f64) -> Self {
+        Self {
+            sample_rate,
+            weights: k_weights(sample_rate),
+            fine_cos: fine_cos(sample_rate),
+            probes: std::array::from_fn(|i| Probe {
+                band: Some(i),
+                ..Probe::at(grid_hz(i), sample_rate)
+            }),
+        }
+    }
 }
 
 /// ±12 dB bounds of the compensation.

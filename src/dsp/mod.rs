@@ -12,10 +12,15 @@ pub mod cascade_wide;
 pub mod chain;
 pub mod crossfeed;
 pub mod engine;
+pub mod eq;
 pub mod fade;
+pub mod level;
 pub mod loudness;
 pub mod meters;
+pub mod prepared;
 pub mod simd;
+pub mod spatial;
+pub mod stage;
 pub mod stereo;
 
 /// Filter state below this magnitude (-400 dBFS) is set to zero once per block, so a long

@@ -1,4 +1,7 @@
-//! Stereo utilities: monitor modes before the voicing and the M/S width after it.
+//! Stereo stages: the monitor mode before the voicing and the M/S width after it.
+
+use super::fade::Ramp;
+use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
 
 /// What the listener hears before any voicing: the normal stereo image, its mid, its
 /// side, or the channels swapped (for checking balance and phase problems).
@@ -42,6 +45,86 @@ pub fn apply_width(x: [f64; 2], width: f64) -> [f64; 2] {
 
 /// Largest width offered (200 %).
 pub const WIDTH_MAX: f64 = 2.0;
+
+impl MonitorMode {
+    /// The mode as a matrix on (L, R).
+    pub fn matrix(self) -> Mat2 {
+        Mat2(match self {
+            MonitorMode::Stereo => [[1.0, 0.0], [0.0, 1.0]],
+            MonitorMode::Mono => [[0.5, 0.5], [0.5, 0.5]],
+            MonitorMode::Side => [[0.5, -0.5], [0.5, -0.5]],
+            MonitorMode::Swap => [[0.0, 1.0], [1.0, 0.0]],
+        })
+    }
+}
+
+/// The monitor stage is its own design: memoryless, one matrix.
+impl StageDesign for MonitorMode {
+    fn response(&self, _at: &Probe) -> Response {
+        self.matrix().response()
+    }
+}
+
+impl Stage for MonitorMode {
+    fn process(&mut self, io: &mut [[f64; 2]]) {
+        self.matrix().apply_block(io);
+    }
+
+    fn steady_matrix(&self) -> Option<Mat2> {
+        Some(self.matrix())
+    }
+
+    fn reset(&mut self) {}
+}
+
+/// The M/S width as a matrix on (L, R): L' = M + wS, R' = M - wS.
+pub fn width_matrix(width: f64) -> Mat2 {
+    let direct = 0.5 * (1.0 + width);
+    let cross = 0.5 * (1.0 - width);
+    Mat2([[direct, cross], [cross, direct]])
+}
+
+/// The designed width: the slot's width times its model class's factor, clamped to
+/// [0, [`WIDTH_MAX`]].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WidthDesign(pub f64);
+
+impl WidthDesign {
+    pub fn new(width: f64, class_width: f64) -> Self {
+        Self((width * class_width).clamp(0.0, WIDTH_MAX))
+    }
+}
+
+impl StageDesign for WidthDesign {
+    fn response(&self, _at: &Probe) -> Response {
+        width_matrix(self.0).response()
+    }
+}
+
+/// The running width: glides to a new width sample by sample.
+#[derive(Debug, Clone, Copy)]
+pub struct WidthStage(pub Ramp);
+
+impl Default for WidthStage {
+    fn default() -> Self {
+        Self(Ramp::new(1.0))
+    }
+}
+
+impl Stage for WidthStage {
+    fn process(&mut self, io: &mut [[f64; 2]]) {
+        io.iter_mut()
+            .for_each(|f| *f = apply_width(*f, self.0.next()));
+    }
+
+    fn steady_matrix(&self) -> Option<Mat2> {
+        (!self.0.is_moving()).then(|| width_matrix(self.0.value()))
+    }
+
+    fn reset(&mut self) {
+        self.0.snap();
+    }
+}
 
 #[cfg(test)]
 mod tests {

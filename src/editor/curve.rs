@@ -1,15 +1,15 @@
-//! The response curves the editor plots, computed from the same settings and analytic
-//! responses the DSP runs (no GUI types here, so tests compare it with the engine).
+//! The response curves the editor plots: [`ChainDesign::response`], the same function
+//! the level match is computed from, on a log grid (no GUI types here, so tests compare it
+//! with the running engine).
 //!
 //! The curves are the chain's response to a left-only input: "direct" is what reaches the
-//! left ear, "cross" what reaches the right. Both include the monitor mode, your-headphones
-//! correction, the voicing, the crossfeed (with ITD and mono-flat), the width and the
-//! level match, exactly as `dsp::chain::Chain::tick` applies them.
+//! left ear, "cross" what reaches the right. Both include every stage: the monitor mode,
+//! your-headphones correction, the voicing, the crossfeed (with ITD and mono-flat), the
+//! width and the level match.
 
-use crate::dsp::biquad::complex_mul;
-use crate::dsp::chain::{Chain, ChainConfig, CrossfeedMode, LiveParams};
-use crate::dsp::crossfeed::CrossfeedCoeffs;
-use crate::dsp::stereo::WIDTH_MAX;
+use crate::dsp::chain::{ChainConfig, ChainDesign, LiveParams};
+use crate::dsp::loudness::LevelGrid;
+use crate::dsp::stage::Probe;
 
 /// Plot range: the audible band.
 pub const F_MIN_HZ: f64 = 20.0;
@@ -34,47 +34,7 @@ pub struct SlotCurve {
     pub level_db: f64,
 }
 
-/// Complex (direct, cross) response of a chain to a left-only input at `freq_hz`, without
-/// the level match. `live` must be sanitised.
-pub fn chain_response(
-    config: &ChainConfig,
-    live: &LiveParams,
-    sample_rate: f64,
-    freq_hz: f64,
-) -> ((f64, f64), (f64, f64)) {
-    let v = config.monitor.apply([1.0, 0.0]);
-    let (m, s) = (0.5 * (v[0] + v[1]), 0.5 * (v[0] - v[1]));
-    let eq = (config.correction.power(freq_hz, sample_rate)
-        * config.voicing.power(freq_hz, sample_rate))
-    .sqrt();
-    let settings = match config.crossfeed {
-        CrossfeedMode::Off => None,
-        CrossfeedMode::Preset(s) => Some(s),
-        CrossfeedMode::Custom => Some(live.custom),
-    };
-    let (hm, hs) = match settings {
-        None => ((1.0, 0.0), (1.0, 0.0)),
-        Some(xf) => {
-            let delay = live.itd_ms * 1e-3 * sample_rate;
-            CrossfeedCoeffs::design(xf, sample_rate).mid_side_response(
-                freq_hz,
-                sample_rate,
-                delay,
-                config.mono_flat,
-            )
-        }
-    };
-    let width = (live.width * config.class_width).clamp(0.0, WIDTH_MAX);
-    let mid = complex_mul(hm, (eq * m, 0.0));
-    let side = complex_mul(hs, (eq * s * width, 0.0));
-    (
-        (mid.0 + side.0, mid.1 + side.1),
-        (mid.0 - side.0, mid.1 - side.1),
-    )
-}
-
-fn db(c: (f64, f64)) -> f64 {
-    let p = c.0 * c.0 + c.1 * c.1;
+fn db(p: f64) -> f64 {
     if p > 0.0 {
         (10.0 * p.log10()).max(CURVE_FLOOR_DB)
     } else {
@@ -84,8 +44,8 @@ fn db(c: (f64, f64)) -> f64 {
 
 /// Computes slot curves, caching the last result per slot so an idle editor does no work.
 pub struct CurveCalculator {
-    /// A chain used only to evaluate the level match exactly as the engine does.
-    chain: Option<(f64, Chain)>,
+    /// The level-match grid of the last sample rate asked for.
+    grid: Option<LevelGrid>,
     cache: [Option<(ChainConfig, LiveParams, f64, SlotCurve)>; 2],
 }
 
@@ -98,19 +58,28 @@ impl Default for CurveCalculator {
 impl CurveCalculator {
     pub fn new() -> Self {
         Self {
-            chain: None,
+            grid: None,
             cache: [None, None],
         }
     }
 
+    /// The chain's design for these settings, exactly as the engine builds it.
+    pub fn design(
+        &mut self,
+        config: &ChainConfig,
+        live: &LiveParams,
+        sample_rate: f64,
+    ) -> ChainDesign {
+        let grid = match &mut self.grid {
+            Some(g) if g.sample_rate == sample_rate => g,
+            slot => slot.insert(LevelGrid::new(sample_rate)),
+        };
+        ChainDesign::new(config, live, grid)
+    }
+
     /// The level-match gain the engine's chain applies for these settings.
     pub fn level_gain(&mut self, config: &ChainConfig, live: &LiveParams, sample_rate: f64) -> f64 {
-        let (_, chain) = match &mut self.chain {
-            Some(c) if c.0 == sample_rate => c,
-            slot => slot.insert((sample_rate, Chain::new(sample_rate))),
-        };
-        chain.configure(*config, *live);
-        chain.level_gain()
+        self.design(config, live, sample_rate).level.0
     }
 
     /// Curves of slot `index` (0 = A, 1 = B).
@@ -126,28 +95,28 @@ impl CurveCalculator {
             Some((c, l, fs, _)) if c == config && *l == live && *fs == sample_rate);
         if !fresh {
             let curve = self.compute(config, &live, sample_rate);
-            self.cache[index] = Some((*config, live, sample_rate, curve));
+            self.cache[index] = Some((config.clone(), live, sample_rate, curve));
         }
         &self.cache[index].as_ref().expect("filled above").3
     }
 
     fn compute(&mut self, config: &ChainConfig, live: &LiveParams, sample_rate: f64) -> SlotCurve {
-        let g = self.level_gain(config, live, sample_rate);
+        let design = self.design(config, live, sample_rate);
         let mut curve = SlotCurve {
             freq_hz: Vec::with_capacity(POINTS),
             direct_db: Vec::with_capacity(POINTS),
             cross_db: Vec::with_capacity(POINTS),
-            level_db: 20.0 * g.log10(),
+            level_db: 20.0 * design.level.0.log10(),
         };
         for i in 0..POINTS {
             let f = point_hz(i);
             if f >= 0.5 * sample_rate {
                 break;
             }
-            let (d, c) = chain_response(config, live, sample_rate, f);
+            let (d, c) = design.response(&Probe::at(f, sample_rate)).left_input();
             curve.freq_hz.push(f);
-            curve.direct_db.push(db((d.0 * g, d.1 * g)));
-            curve.cross_db.push(db((c.0 * g, c.1 * g)));
+            curve.direct_db.push(db(d.norm_sqr()));
+            curve.cross_db.push(db(c.norm_sqr()));
         }
         curve
     }

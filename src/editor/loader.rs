@@ -3,11 +3,11 @@
 //! (parse and fit on the plug-in's background thread, `crate::background`; correction
 //! handed to the audio thread lock-free).
 
-use std::cell::Cell;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::dsp::cascade::SectionList;
+use crate::dsp::prepared::Prepared;
 use crate::measurement::{MeasurementShared, MeasurementStatus, Task};
 
 /// Where the loader sends its work (the background thread's requests in the plug-in; a
@@ -26,8 +26,8 @@ pub trait MeasurementLoader: Send + 'static {
 
     /// The correction fitted from the loaded measurement (used by the response plot when
     /// "Your Headphones" is "Loaded Measurement").
-    fn correction(&self) -> SectionList {
-        SectionList::EMPTY
+    fn correction(&self) -> Option<Prepared<SectionList>> {
+        None
     }
 }
 
@@ -36,17 +36,11 @@ pub trait MeasurementLoader: Send + 'static {
 pub struct BackgroundLoader {
     submit: Submit,
     shared: Arc<MeasurementShared>,
-    /// The last correction read (kept while a publish is in progress).
-    last: Cell<SectionList>,
 }
 
 impl BackgroundLoader {
     pub fn new(submit: Submit, shared: Arc<MeasurementShared>) -> Self {
-        Self {
-            submit,
-            shared,
-            last: Cell::new(SectionList::EMPTY),
-        }
+        Self { submit, shared }
     }
 }
 
@@ -63,10 +57,7 @@ impl MeasurementLoader for BackgroundLoader {
         }
     }
 
-    fn correction(&self) -> SectionList {
-        if let Some((_, list)) = self.shared.handoff.read() {
-            self.last.set(list);
-        }
-        self.last.get()
+    fn correction(&self) -> Option<Prepared<SectionList>> {
+        self.shared.correction()
     }
 }

@@ -19,6 +19,7 @@ use nice_plug_egui::{
 };
 
 use crate::dsp::cascade::SectionList;
+use crate::dsp::prepared::Prepared;
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Phones, SlotParams};
 use crate::settings::slot_settings;
 use crate::shared::Shared;
@@ -364,7 +365,7 @@ impl App {
 
     fn response(&mut self, ui: &mut Ui, sample_rate: f32) {
         let custom = self.loader.correction();
-        let settings = [0, 1].map(|i| slot_settings(&self.params, self.slot(i), &custom));
+        let settings = [0, 1].map(|i| slot_settings(&self.params, self.slot(i), custom.as_ref()));
         let fs = sample_rate as f64;
         let labels = [0, 1].map(|i| controls::model_label(self.slot(i).model.value()));
         let heard = self.heard_index();
@@ -475,7 +476,7 @@ impl App {
     }
 
     /// The correction the plot uses for "Loaded Measurement".
-    pub fn custom_correction(&self) -> SectionList {
+    pub fn custom_correction(&self) -> Option<Prepared<SectionList>> {
         self.loader.correction()
     }
 }

@@ -1,11 +1,9 @@
 //! Building engine settings for tests without a host.
 #![allow(dead_code)]
 
-use cans::dsp::cascade::SectionList;
-use cans::dsp::chain::{ChainConfig, LiveParams};
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use cans::settings::{crossfeed_mode, model_voicing, phones_voicing};
+use cans::settings::{SlotValues, Values};
 
 pub const ALL_MODELS: [Model; 8] = [
     Model::Neutral,
@@ -26,21 +24,16 @@ pub const ALL_PRESETS: [CrossfeedPreset; 4] = [
 ];
 
 pub fn settings(model: Model, preset: CrossfeedPreset, phones: Phones) -> EngineSettings {
-    let v = model_voicing(model);
-    EngineSettings {
-        config: ChainConfig {
-            correction: phones_voicing(phones)
-                .map(|p| SectionList::from_slice(p.sections).inverse())
-                .unwrap_or(SectionList::EMPTY),
-            voicing: SectionList::from_slice(v.sections),
-            class_width: v.class.width_factor(),
-            crossfeed: crossfeed_mode(preset),
-            ..ChainConfig::default()
+    Values {
+        slot: SlotValues {
+            model,
+            crossfeed: preset,
+            ..SlotValues::default()
         },
-        live: LiveParams::default(),
-        output_gain: 1.0,
-        bypass: false,
+        phones,
+        ..Values::default()
     }
+    .engine_settings()
 }
 
 /// An engine settled on `s` (no fades pending).
