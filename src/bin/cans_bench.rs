@@ -5,8 +5,9 @@
 //!   alternating them (A B C … A B C …) for R rounds, and prints one `name median_ns
 //!   min_ns` line per contender (ns per stereo frame, after subtracting the cost of copying
 //!   the input block, which every contender pays). Time is the thread's CPU time.
-//! - `cans-bench render-fixed FRAMES`: run the full steady chain over FRAMES frames of a
-//!   fixed signal and exit (run under callgrind to count instructions per frame).
+//! - `cans-bench render-fixed FRAMES [--plugin]`: run the full steady chain over FRAMES
+//!   frames of a fixed signal and exit (run under callgrind to count instructions per
+//!   frame); `--plugin` adds the output tap as the plug-in runs it, editor closed.
 //! - `cans-bench gen-wav PATH SECONDS`: write the benchmark input, 48 kHz stereo f32 noise.
 
 use std::ffi::c_void;
@@ -442,10 +443,14 @@ fn table(rounds: usize, seconds: f64) {
     println!("biquads_per_channel {FULL_CHAIN_BIQUADS}");
 }
 
-fn render_fixed(frames: usize) {
+/// `plugin`: also what the plug-in runs after the engine with the editor closed (the
+/// output tap).
+fn render_fixed(frames: usize, plugin: bool) {
     let block = 512;
     let (l, r) = test_signal(block * 16);
     let mut engine = settled_engine(full_chain(CrossfeedSettings::DEFAULT));
+    let (tx, _rx) = analyzer_ring();
+    let mut tap = OutputTap::new(FS, tx);
     let mut wl = vec![0.0f32; block];
     let mut wr = vec![0.0f32; block];
     let mut done = 0;
@@ -456,6 +461,9 @@ fn render_fixed(frames: usize) {
         wl[..n].copy_from_slice(&l[at..at + n]);
         wr[..n].copy_from_slice(&r[at..at + n]);
         engine.process(&mut wl[..n], &mut wr[..n]);
+        if plugin {
+            black_box(tap.process(&wl[..n], &wr[..n], false));
+        }
         sum += wl[0] as f64 + wr[n - 1] as f64;
         done += n;
     }
@@ -495,7 +503,7 @@ fn main() {
         Some("table") => table(flag("--rounds", 15.0) as usize, flag("--seconds", 2.0)),
         Some("render-fixed") => {
             let frames = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(48_000);
-            render_fixed(frames);
+            render_fixed(frames, args.iter().any(|a| a == "--plugin"));
         }
         Some("gen-wav") if args.len() == 3 => {
             let seconds: f64 = args[2].parse().unwrap_or(600.0);

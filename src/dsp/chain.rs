@@ -334,6 +334,9 @@ impl Chain {
     /// that are steady matrices (monitor, settled width and level) is folded into one
     /// matrix, applied with the output gain in one pass.
     pub fn process(&mut self, io: &mut [[f64; 2]], out_gain: f64) {
+        if self.process_fused(io, out_gain) {
+            return;
+        }
         let mut pending = Mat2::IDENTITY;
         for stage in self.stages() {
             match stage.steady_matrix() {
@@ -346,6 +349,25 @@ impl Chain {
             }
         }
         pending.scaled(out_gain).apply_block(io);
+    }
+
+    /// The steady chain in one frame loop: the EQ cascade hands each frame to a per-frame
+    /// spatial stage and the settled width, level and output gain (one matrix), so their
+    /// recurrences overlap instead of running as three passes. Same arithmetic as the
+    /// stage-by-stage path; taken when width and level are settled and the spatial stage
+    /// works frame by frame (crossfeed or off), else `false`.
+    fn process_fused(&mut self, io: &mut [[f64; 2]], out_gain: f64) -> bool {
+        let (Some(width), Some(level)) = (self.width.steady_matrix(), self.level.steady_matrix())
+        else {
+            return false;
+        };
+        let Some(spatial) = self.spatial.frame_kernel() else {
+            return false;
+        };
+        let post = level.after(width).scaled(out_gain);
+        self.monitor.matrix().apply_block(io);
+        self.eq.process_then(io, spatial, post);
+        true
     }
 
     /// Housekeeping every so often: flush subnormal state, and rebuild a stage from

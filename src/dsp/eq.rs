@@ -8,12 +8,13 @@ use super::biquad::{Coeffs, Section};
 use super::cascade::{Cascade, MAX_CASCADE, SectionList};
 use super::loudness::{self, GRID_LEN, LevelGrid};
 use super::prepared::Prepared;
-use super::stage::{Probe, Response, Stage, StageDesign};
+use super::spatial::FrameKernel;
+use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
 
 /// Where an EQ's sections come from. Built-in voicings are static tables; a correction
 /// fitted from the user's measurement is a [`Prepared`] resource. Comparing two sources is
-/// cheap (pointers and publish numbers), so the engine may compare configurations every
-/// sub-block.
+/// cheap (a pointer or a publish number, at most a table of ten sections), so the engine
+/// may compare configurations every sub-block.
 #[derive(Debug, Clone, Default)]
 pub enum EqSource {
     #[default]
@@ -30,8 +31,10 @@ impl PartialEq for EqSource {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (EqSource::Flat, EqSource::Flat) => true,
+            // Usually the same table (one pointer compare); a table reached through a
+            // `const` may sit at another address, so fall back to its contents.
             (EqSource::Static(a), EqSource::Static(b))
-            | (EqSource::Inverse(a), EqSource::Inverse(b)) => std::ptr::eq(*a, *b),
+            | (EqSource::Inverse(a), EqSource::Inverse(b)) => std::ptr::eq(*a, *b) || a == b,
             (EqSource::Prepared(a), EqSource::Prepared(b)) => a == b,
             _ => false,
         }
@@ -144,6 +147,19 @@ impl EqStage {
     /// Run these designed sections (state cleared).
     pub fn configure(&mut self, design: &EqDesign) {
         self.cascade.set_coeffs(design.coeffs());
+    }
+
+    /// The cascade, then the spatial stage's kernel frame by frame, then `post`, in one
+    /// loop (the chain's steady path, `Chain::process`); the topology is decided once here.
+    pub fn process_then(&mut self, io: &mut [[f64; 2]], spatial: FrameKernel<'_>, post: Mat2) {
+        let cascade = &mut self.cascade;
+        match spatial {
+            FrameKernel::Through => cascade.process(io, |f| post.apply(f)),
+            FrameKernel::Crossfeed(xf) if xf.is_mono_flat() => {
+                cascade.process(io, |f| post.apply(xf.tick_mono_flat(f)))
+            }
+            FrameKernel::Crossfeed(xf) => cascade.process(io, |f| post.apply(xf.tick_core(f))),
+        }
     }
 
     /// Biquad sections per channel.

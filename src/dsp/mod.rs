@@ -1,9 +1,11 @@
 //! Framework-free DSP: plain Rust over `f32`/`f64` samples, no plug-in types, so every
 //! piece is unit-tested and benchmarked on its own.
 //!
-//! Signal chain of one stereo frame (see `DESIGN.md`):
-//! sanitize → monitor → correction EQ → voicing EQ → crossfeed → width → level match,
-//! with click-free crossfades between chains (`engine.rs`).
+//! A chain is an ordered list of stages (`stage.rs`, `chain.rs`):
+//! monitor (`stereo.rs`) → EQ: correction, voicing (`eq.rs`) → spatial: crossfeed
+//! (`spatial.rs`, `crossfeed.rs`) → width (`stereo.rs`) → level match (`level.rs`,
+//! `loudness.rs`). The engine (`engine.rs`) sanitises the input and crossfades between
+//! chains. Heavy resources are built off the audio thread (`prepared.rs`).
 
 pub mod biquad;
 pub mod cascade;

@@ -73,6 +73,26 @@ impl SpatialStage {
     }
 }
 
+/// What a spatial stage that can run frame by frame does to each frame.
+pub enum FrameKernel<'a> {
+    /// Nothing (the stage is off).
+    Through,
+    Crossfeed(&'a mut Crossfeed),
+}
+
+impl SpatialStage {
+    /// The stage as a per-frame kernel, for the chain's fused loop. `None` for a stage
+    /// that works on whole blocks only (a convolution): the chain then runs it with
+    /// [`Stage::process`].
+    pub fn frame_kernel(&mut self) -> Option<FrameKernel<'_>> {
+        Some(if self.on {
+            FrameKernel::Crossfeed(&mut self.crossfeed)
+        } else {
+            FrameKernel::Through
+        })
+    }
+}
+
 impl Stage for SpatialStage {
     fn process(&mut self, io: &mut [[f64; 2]]) {
         if !self.on {
