@@ -13,9 +13,7 @@ use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
 use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_voicing};
-
-#[path = "shared/bench_eq.rs"]
-mod bench_eq;
+use cans_tools::bench_eq;
 
 const HELP: &str = "\
 cans-render: render a WAV file through the Cans monitoring chain
