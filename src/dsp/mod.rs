@@ -1,7 +1,8 @@
 //! Framework-free DSP: plain Rust over `f32`/`f64` samples, no plug-in types, so every
 //! piece is unit-tested and benchmarked on its own.
 //!
-//! Signal chain of one stereo frame (see `DESIGN.md`):
+//! Signal chain of one stereo frame (each stage's sound and tests: the README's "What you
+//! hear, and what we measured"; how the chain runs: its "Performance"):
 //! sanitize → monitor → correction EQ → voicing EQ → crossfeed → width → level match,
 //! with click-free crossfades between chains (`engine.rs`).
 
