@@ -16,7 +16,9 @@ use cans::dsp::eq::EqSource;
 use cans::dsp::stereo::{MonitorMode, apply_width};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "../src/bin/shared/bench_eq.rs"]
+// The benchmark EQ load `cans-bench` and `cans-render --pad-biquads` use (in `cans-tools`,
+// which depends on this crate, so it is included rather than depended on).
+#[path = "../tools/src/bench_eq.rs"]
 mod bench_eq;
 
 const FS: f64 = 48_000.0;

@@ -222,11 +222,6 @@ impl Cans {
         self.shared.offline_bypass.store(active, Ordering::Relaxed);
     }
 
-    /// Load state shared with the editor (status line, fitted correction).
-    pub fn measurement(&self) -> Arc<MeasurementShared> {
-        self.measurement.clone()
-    }
-
     /// The background thread, started on first use (never on the audio thread: `activate`
     /// and `editor` start it, `process` only uses it).
     fn worker(&mut self) -> Option<&Worker> {

@@ -241,7 +241,6 @@ impl Default for CansParams {
                     factor: FloatRange::gain_skew_factor(OUTPUT_MIN_DB, OUTPUT_MAX_DB),
                 },
             )
-            .with_smoother(SmoothingStyle::Logarithmic(50.0))
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_gain_to_db(2))
             .with_string_to_value(formatters::s2v_f32_gain_to_db()),

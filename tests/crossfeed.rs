@@ -1,10 +1,10 @@
 //! The crossfeed against the reference bs2b implementation, and the mono-flat compensation.
 
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
-use signal::{log_freqs, white};
+
+use support::signal::{log_freqs, white};
 
 /// Agreement required between Cans's core and the `bs2b` crate, per sample, on a ±0.5
 /// signal. Both run in f64; the residue is rounding from the order of operations.

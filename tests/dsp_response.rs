@@ -2,12 +2,12 @@
 //! sample rates. The analytic functions are what the editor plots and what the fitter and
 //! the level match use, so they must be the truth about the running filters.
 
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::biquad::{Section, SectionKind, StereoBiquad};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
-use signal::{log_freqs, spectrum};
+
+use support::signal::{log_freqs, spectrum};
 
 const N: usize = 1 << 17;
 /// Largest allowed analytic-vs-measured difference.

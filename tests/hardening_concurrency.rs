@@ -14,14 +14,14 @@
 //! The editor is not opened: it needs a window system and the CLAP GUI extension in the
 //! test host; this headless host has neither.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::clap_host::{ClapPlugin, ParamInfo};
+use support::clap_host::{ClapPlugin, ParamInfo};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 const MAX_BLOCK: usize = 512;
@@ -97,10 +97,7 @@ struct Shared {
 
 #[test]
 fn audio_thread_and_main_thread_run_concurrently_without_deadlock_or_torn_state() {
-    let secs: f64 = std::env::var("CANS_CONCURRENCY_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_SECS);
+    let secs: f64 = support::env_or("CANS_CONCURRENCY_SECS", DEFAULT_SECS);
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut plugin = ClapPlugin::load_bundled();
     let params = plugin.param_info();

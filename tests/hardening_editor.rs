@@ -9,7 +9,7 @@
 //!
 //! `CANS_EDITOR_CYCLES` sets how many open/close cycles run (default [`DEFAULT_CYCLES`]).
 
-mod common;
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -18,9 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::clap_host::ClapPlugin;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt, CreateWindowAux, ImageFormat, WindowClass};
+
+use support::clap_host::ClapPlugin;
 
 const SAMPLE_RATE: f64 = 48_000.0;
 const MAX_BLOCK: usize = 256;
@@ -107,10 +108,7 @@ fn next(x: &mut u64) -> u64 {
 
 #[test]
 fn editor_opens_and_closes_while_audio_runs_and_parameters_change() {
-    let cycles: u32 = std::env::var("CANS_EDITOR_CYCLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_CYCLES);
+    let cycles: u32 = support::env_or("CANS_EDITOR_CYCLES", DEFAULT_CYCLES);
     let server = XServer::start();
     // SAFETY: set before any other thread of this test binary reads the environment (this
     // is the binary's only test; the plug-in reads DISPLAY when it opens its window).

@@ -12,11 +12,12 @@
 //!
 //! `CANS_FUZZ_CASES` sets the number of cases (default [`DEFAULT_CASES`]).
 
-mod common;
+mod support;
 
-use common::clap_host::{ClapPlugin, ParamInfo};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
+
+use support::clap_host::{ClapPlugin, ParamInfo};
 
 /// Cases per run: about 130 s of audio, ~15 s on a 2-core CI machine (debug bundle).
 const DEFAULT_CASES: u32 = 1000;
@@ -368,10 +369,7 @@ fn run_case(case: &Case) -> Result<Figures, TestCaseError> {
 }
 
 fn cases() -> u32 {
-    std::env::var("CANS_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_CASES)
+    support::env_or("CANS_FUZZ_CASES", DEFAULT_CASES)
 }
 
 proptest! {

@@ -8,13 +8,14 @@
 //! only when adding a new state version, then add a test for the new file, never replace
 //! the old one).
 
-mod common;
+mod support;
 
-use common::clap_host::ClapPlugin;
-use common::session_v1::{V1_VALUES, fixture, v1_measurement};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{Value, json};
+
+use support::clap_host::ClapPlugin;
+use support::session_v1::{V1_VALUES, fixture, v1_measurement, write_new_fixture};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
@@ -131,15 +132,7 @@ fn write_state_v1_fixture() {
     let mut json = clap_json(&plugin.save_state());
     json["fields"]["custom_measurement"] = Value::String(v1_measurement().to_string());
     plugin.load_state(&clap_bytes(&json));
-    let bytes = plugin.save_state();
-    let path = fixture("state_v1.clap");
-    assert!(
-        !path.exists(),
-        "{} exists: never replace a fixture",
-        path.display()
-    );
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, &bytes).unwrap();
+    write_new_fixture("state_v1.clap", &plugin.save_state());
 }
 
 #[test]

@@ -17,18 +17,16 @@
 //! so the abort is observed instead of taking the test run down. Each nice-plug bug has an
 //! ignored test of the correct behaviour and a test pinning the bug (fails once fixed).
 
-mod common;
-#[path = "common/vst3_host.rs"]
-mod vst3_host;
+mod support;
 
 use std::process::Command;
 
 use serde_json::{Value, json};
 use vst3::Steinberg::Vst::{IEditControllerTrait, ParameterInfo};
 use vst3::Steinberg::{kResultOk, tresult};
-use vst3_host::*;
 
-use common::session_v1::{V1_VALUES, fixture, v1_measurement as measurement};
+use support::session_v1::{V1_VALUES, fixture, v1_measurement as measurement, write_new_fixture};
+use support::vst3_host::*;
 
 /// The VST3 class id of Cans (never changes).
 const CANS_CID: [u8; 16] = *b"CansHeadphoneMon";
@@ -36,7 +34,7 @@ const SAMPLE_RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
 
 fn load() -> Module {
-    Module::load(&cans_bundle())
+    Module::load(&support::vst3_bundle())
 }
 
 fn started(module: &Module) -> Instance {
@@ -131,14 +129,7 @@ fn write_state_v1_vst3_fixture() {
         inst.load_state(&serde_json::to_vec(&json).unwrap()),
         kResultOk
     );
-    let bytes = inst.save_state();
-    let path = fixture("state_v1.vst3.json");
-    assert!(
-        !path.exists(),
-        "{} exists: never replace a fixture",
-        path.display()
-    );
-    std::fs::write(&path, bytes).unwrap();
+    write_new_fixture("state_v1.vst3.json", &inst.save_state());
     inst.stop();
     inst.terminate();
 }
@@ -349,7 +340,7 @@ fn child_clap_param_info_at_count() {
     if !is_child() {
         return;
     }
-    let mut plugin = common::clap_host::ClapPlugin::load_bundled();
+    let mut plugin = support::clap_host::ClapPlugin::load_bundled();
     let count = plugin.param_count();
     assert_eq!(plugin.param_info_at(count), None, "index == count accepted");
 }
@@ -407,7 +398,7 @@ fn param_info_out_of_range_indices_other_than_count_are_refused() {
     }
     inst.terminate();
 
-    let mut plugin = common::clap_host::ClapPlugin::load_bundled();
+    let mut plugin = support::clap_host::ClapPlugin::load_bundled();
     let count = plugin.param_count();
     for index in [count + 1, count + 1000, u32::MAX] {
         assert_eq!(plugin.param_info_at(index), None, "CLAP index {index}");
@@ -425,7 +416,7 @@ fn child_clap_event_past_block_end() {
     if !is_child() {
         return;
     }
-    let mut plugin = common::clap_host::ClapPlugin::load_bundled();
+    let mut plugin = support::clap_host::ClapPlugin::load_bundled();
     plugin.activate(48_000.0, 64);
     let output = plugin.param_id("Output");
     let offset: u32 = std::env::var("CANS_CHILD_OFFSET").unwrap().parse().unwrap();

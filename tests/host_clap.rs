@@ -3,9 +3,9 @@
 //! gain and a state round trip. Run through `cargo xtask test`, which bundles the debug
 //! plug-in with `assert_process_allocs` first: an allocation in `process` aborts the test.
 
-mod common;
+mod support;
 
-use common::clap_host::{self, ClapPlugin};
+use support::clap_host::{self, ClapPlugin};
 
 /// The sample rates hosts commonly run at.
 const SAMPLE_RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
@@ -95,7 +95,7 @@ fn active_plugin(sample_rate: f64, max_block: usize) -> ClapPlugin {
 
 #[test]
 fn scan_finds_one_plugin_with_the_published_descriptor() {
-    let descriptors = clap_host::scan(&clap_host::clap_bundle_path());
+    let descriptors = clap_host::scan(&support::clap_bundle());
     assert_eq!(descriptors.len(), 1, "{descriptors:?}");
     let d = &descriptors[0];
     assert_eq!(d.id, "audio.cans.monitor");

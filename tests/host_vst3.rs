@@ -1,15 +1,14 @@
 //! Cans through a real VST3 host: the `vst3` crate's bindings drive the BUNDLED
-//! `target/bundled/Cans.vst3` (or `$CANS_VST3`) exactly as a DAW does, with no access to the
-//! plug-in's Rust types. Build the bundle first: `cargo xtask bundle cans --release` (or the
+//! `Cans.vst3` (found as every host test finds it: `support::bundle_dir`) exactly as a DAW
+//! does, with no access to the plug-in's Rust types. Build the bundle first: `cargo xtask bundle cans --release` (or the
 //! debug bundle with `--features assert_process_allocs`, where an allocation inside
 //! `process` aborts the test).
 
-#[path = "common/vst3_host.rs"]
-mod vst3_host;
+mod support;
 
 use std::f64::consts::TAU;
 
-use vst3_host::*;
+use support::vst3_host::*;
 
 /// The VST3 class id of Cans: the 16 ASCII bytes `CansHeadphoneMon` (never changes).
 const CANS_CID: [u8; 16] = *b"CansHeadphoneMon";
@@ -74,7 +73,7 @@ fn run(
 }
 
 fn load() -> Module {
-    let bundle = cans_bundle();
+    let bundle = support::vst3_bundle();
     eprintln!("loading {}", bundle.display());
     Module::load(&bundle)
 }

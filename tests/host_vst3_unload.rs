@@ -8,10 +8,9 @@
 //! `dlclose`, the thread's exit calls into unmapped code, and the host dies with SIGSEGV,
 //! taking this test binary with it.
 
-#[path = "common/vst3_host.rs"]
-mod vst3_host;
+mod support;
 
-use vst3_host::*;
+use support::vst3_host::*;
 
 const CANS_CID: [u8; 16] = *b"CansHeadphoneMon";
 
@@ -39,7 +38,7 @@ fn process_a_few_blocks(inst: &Instance) {
 /// run there), so after A ends nothing but `-z nodelete` keeps the code B's exit needs.
 #[test]
 fn vst3_host_thread_outlives_the_unloaded_module() {
-    let bundle = cans_bundle();
+    let bundle = support::vst3_bundle();
     let (a_ready_tx, a_ready_rx) = channel::<()>();
     let (a_go_tx, a_go_rx) = channel::<()>();
     let bundle_a = bundle.clone();

@@ -1,15 +1,13 @@
 //! Level match measured with a real loudness meter (the `ebur128` crate, BS.1770 / EBU R128):
 //! pink noise through every model and crossfeed preset stays within ±0.5 LU of bypass.
 
-#[path = "util/engine.rs"]
-mod engine;
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::eq::EqSource;
 use cans::params::{CrossfeedPreset, Phones};
-use engine::{ALL_MODELS, ALL_PRESETS, run, settings};
-use signal::{lufs, pink};
+
+use support::engine::{self, ALL_MODELS, ALL_PRESETS, run, settings};
+use support::signal::{self, lufs, pink};
 
 const FS: f64 = 48_000.0;
 const TOLERANCE_LU: f64 = 0.5;

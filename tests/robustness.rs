@@ -1,15 +1,13 @@
 //! Hostile input and every sample rate: finite output, quick recovery, no subnormal
 //! residue, zero latency.
 
-#[path = "util/engine.rs"]
-mod engine;
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use engine::{ALL_MODELS, run, settings};
-use signal::{db, rms, sine, white};
+
+use support::engine::{self, ALL_MODELS, run, settings};
+use support::signal::{db, rms, sine, white};
 
 fn busy() -> EngineSettings {
     settings(Model::ClosedBack, CrossfeedPreset::ChuMoy, Phones::AkgK702)

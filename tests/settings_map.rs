@@ -1,9 +1,6 @@
 //! The parameter → engine mapping, without a host: defaults, bounce-safe, every enum value.
 
-#[path = "util/engine.rs"]
-mod engine;
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::chain::CrossfeedMode;
 use cans::dsp::crossfeed::CrossfeedSettings;
@@ -11,8 +8,10 @@ use cans::dsp::eq::EqSource;
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{CansParams, CrossfeedPreset, Model, Phones};
 use cans::settings::{crossfeed_mode, engine_settings, model_voicing, phones_voicing};
-use engine::ALL_MODELS;
 use nice_plug::prelude::Enum;
+
+use support::engine::{self, ALL_MODELS};
+use support::signal;
 
 #[test]
 fn defaults_are_a_transparent_chain_and_bounce_safe_bypasses_offline() {

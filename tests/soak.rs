@@ -1,16 +1,15 @@
 //! One hour of 48 kHz audio with slow random automation, faster than real time: the level
 //! stays bounded, nothing drifts, nothing goes non-finite.
 
-#[path = "util/engine.rs"]
-mod engine;
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use engine::{ALL_MODELS, ALL_PRESETS, settings};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+
+use support::engine::{ALL_MODELS, ALL_PRESETS, settings};
+use support::signal;
 
 const FS: f64 = 48_000.0;
 const SECONDS: usize = 3600;

@@ -2,16 +2,14 @@
 //! noise, the output never steps further between samples than the signal itself does, and
 //! no broadband burst appears.
 
-#[path = "util/engine.rs"]
-mod engine;
-#[path = "util/signal.rs"]
-mod signal;
+mod support;
 
 use cans::dsp::biquad::{Section, SectionKind, StereoBiquad};
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use engine::settings;
-use signal::{max_step, pink, sine};
+
+use support::engine::{self, settings};
+use support::signal::{max_step, pink, sine};
 
 const FS: f64 = 48_000.0;
 

@@ -351,23 +351,23 @@ fn numerator(big_b0: f64, big_b1: f64, big_b2: f64) -> Option<(f64, f64, f64)> {
 
 /// Least-squares band of the matched design: 20 Hz up to 20 kHz or 0.45 fs, whichever is
 /// lower, sampled at `MATCH_POINTS` log-spaced frequencies (about 1/3 octave apart).
-pub const MATCH_BOTTOM_HZ: f64 = 20.0;
-pub const MATCH_TOP_HZ: f64 = 20_000.0;
-pub const MATCH_TOP_FRACTION: f64 = 0.9;
-pub const MATCH_POINTS: usize = 32;
+const MATCH_BOTTOM_HZ: f64 = 20.0;
+const MATCH_TOP_HZ: f64 = 20_000.0;
+const MATCH_TOP_FRACTION: f64 = 0.9;
+const MATCH_POINTS: usize = 32;
 
 /// Highest f0 (fraction of Nyquist) for the three-point match, which matches the analog
 /// magnitude at f0: f0 must lie inside the band with room to spare.
-pub const MATCH_MAX_F0: f64 = 0.9;
+const MATCH_MAX_F0: f64 = 0.9;
 /// Highest pole angle (rad/sample) of the impulse-invariant pole mapping: beyond ~0.9π
 /// an analog pole near or above Nyquist would alias to a lower frequency.
-pub const MATCH_MAX_POLE_ANGLE: f64 = 0.9 * PI;
+const MATCH_MAX_POLE_ANGLE: f64 = 0.9 * PI;
 
 /// Q range accepted from models and loaded measurements (beyond it, sections ring or vanish).
-pub const MIN_Q: f64 = 0.1;
-pub const MAX_Q: f64 = 20.0;
+const MIN_Q: f64 = 0.1;
+const MAX_Q: f64 = 20.0;
 /// Largest boost or cut a single section may apply.
-pub const MAX_SECTION_GAIN_DB: f64 = 24.0;
+const MAX_SECTION_GAIN_DB: f64 = 24.0;
 
 /// Normalised biquad coefficients (a0 = 1): H(z) = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -422,12 +422,6 @@ impl Coeffs {
     /// Complex response at `freq_hz`, as (re, im).
     pub fn response(&self, freq_hz: f64, sample_rate: f64) -> (f64, f64) {
         self.response_at(&UnitCirclePoint::new(freq_hz, sample_rate))
-    }
-
-    /// Power gain |H|^2 at a precomputed frequency point.
-    pub fn power_at(&self, z: &UnitCirclePoint) -> f64 {
-        let (re, im) = self.response_at(z);
-        re * re + im * im
     }
 
     /// Complex response at a precomputed frequency point, as (re, im).

@@ -151,7 +151,8 @@ impl Cascade {
     }
 
     /// Whether [`Cascade::process`] runs the wide (AVX2 + FMA) path.
-    pub fn is_wide(&self) -> bool {
+    #[cfg(test)]
+    fn is_wide(&self) -> bool {
         self.wide
     }
 
@@ -256,7 +257,7 @@ impl Cascade {
     }
 
     #[inline(always)]
-    pub fn tick_lanes(&mut self, x: F64x2) -> F64x2 {
+    fn tick_lanes(&mut self, x: F64x2) -> F64x2 {
         let mut x = x * self.gain;
         for st in &mut self.stages[..self.len] {
             let y = x + st.s1;

@@ -14,7 +14,7 @@
 //! ```
 //!
 //! This is written here from those formulas (not from libbs2b's code) and checked against
-//! the `bs2b` crate in `tests/crossfeed_vs_bs2b.rs`.
+//! the `bs2b` crate in `tests/crossfeed.rs`.
 //!
 //! Cans adds two things:
 //! - **ITD**: the cross path is delayed by a fractional interaural delay (linear
@@ -236,7 +236,7 @@ pub fn fractional_delay_response_at(z: &UnitCirclePoint, delay_samples: f64) -> 
 
 /// A ring of past samples read at a fractional delay. Sized once, never reallocated.
 #[derive(Debug, Clone)]
-pub struct DelayLine {
+struct DelayLine {
     buf: Vec<[f64; 2]>,
     mask: usize,
     write: usize,

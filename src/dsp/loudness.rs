@@ -17,10 +17,10 @@ use super::biquad::{Coeffs, Section, SectionKind};
 use super::stage::Probe;
 
 /// Bands per octave of the evaluation grid (the crossfeed, smooth, is evaluated per band).
-pub const GRID_POINTS_PER_OCTAVE: usize = 6;
+const GRID_POINTS_PER_OCTAVE: usize = 6;
 /// EQ power is averaged over this many points per band (1/24 octave): fitted voicings have
 /// peaks up to Q 10 (about 1/7 octave wide) that a 1/6-octave grid would step over.
-pub const FINE_PER_BAND: usize = 4;
+const FINE_PER_BAND: usize = 4;
 pub const FINE_LEN: usize = GRID_LEN * FINE_PER_BAND;
 /// Grid from 20 Hz to 24 kHz: everything a BS.1770 meter sees at 48 kHz. The fitted
 /// voicings follow their measurements' treble lift above 16 kHz, so stopping at 20 kHz
@@ -28,7 +28,7 @@ pub const FINE_LEN: usize = GRID_LEN * FINE_PER_BAND;
 /// Content above 24 kHz (at 88.2 kHz and up) is left out: it is inaudible, and music
 /// carries little there.
 pub const GRID_LEN: usize = 62;
-pub const GRID_START_HZ: f64 = 20.0;
+const GRID_START_HZ: f64 = 20.0;
 
 /// BS.1770-4 stage 1 ("head" high shelf).
 pub const K_SHELF: Section = Section::new(
@@ -45,9 +45,9 @@ pub const K_HIGHPASS: Section = Section::new(
     0.0,
 );
 /// BS.1770 defines its filters at 48 kHz; the weighting is evaluated there at any host rate.
-pub const K_WEIGHT_RATE: f64 = 48_000.0;
+const K_WEIGHT_RATE: f64 = 48_000.0;
 /// Share of the mid in the matched signal: 0.5 mono + 0.5 uncorrelated = 0.75 mid power.
-pub const MID_SHARE: f64 = 0.75;
+const MID_SHARE: f64 = 0.75;
 
 /// Frequency of grid point `i`.
 pub fn grid_hz(i: usize) -> f64 {
@@ -55,7 +55,7 @@ pub fn grid_hz(i: usize) -> f64 {
 }
 
 /// Frequency of fine point `k` (FINE_PER_BAND points spread evenly across each band).
-pub fn fine_hz(k: usize) -> f64 {
+fn fine_hz(k: usize) -> f64 {
     let band = (k / FINE_PER_BAND) as f64;
     let sub = (k % FINE_PER_BAND) as f64 + 0.5 - FINE_PER_BAND as f64 / 2.0;
     GRID_START_HZ * 2f64.powf((band + sub / FINE_PER_BAND as f64) / GRID_POINTS_PER_OCTAVE as f64)
@@ -161,8 +161,8 @@ impl LevelGrid {
 }
 
 /// ±12 dB bounds of the compensation.
-pub const MAX_COMPENSATION_BOOST: f64 = 3.981_071_705_534_973;
-pub const MAX_COMPENSATION_CUT: f64 = 1.0 / MAX_COMPENSATION_BOOST;
+const MAX_COMPENSATION_BOOST: f64 = 3.981_071_705_534_973;
+const MAX_COMPENSATION_CUT: f64 = 1.0 / MAX_COMPENSATION_BOOST;
 
 #[cfg(test)]
 mod tests {

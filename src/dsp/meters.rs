@@ -16,14 +16,14 @@ use super::loudness::{K_HIGHPASS, K_SHELF};
 /// Exponent relating the shelf's mid-band gain Vb to its high-frequency gain Vh in the
 /// analog prototype that reproduces BS.1770's 48 kHz stage-1 coefficients (B. De Man,
 /// "Evaluation of implementations of the EBU R128 loudness measurement", AES 145, 2018).
-pub const K_SHELF_VB_EXPONENT: f64 = 0.499_666_774_154_541_6;
+const K_SHELF_VB_EXPONENT: f64 = 0.499_666_774_154_541_6;
 
 /// BS.1770-4 K-weighting (stage 1 shelf, stage 2 high-pass) at `sample_rate`, by the
 /// bilinear transform of the analog prototypes whose parameters (f0, Q, gain) are the
 /// `loudness::K_SHELF`/`K_HIGHPASS` values. At 48 kHz this gives the standard's Table 1
 /// and Table 2 coefficients (checked in the tests). (The cookbook shelf with the same
 /// parameters is 0.26 dB low at 1 kHz, too far off for a meter.)
-pub fn k_weighting(sample_rate: f64) -> (Coeffs, Coeffs) {
+fn k_weighting(sample_rate: f64) -> (Coeffs, Coeffs) {
     let k = (std::f64::consts::PI * K_SHELF.freq_hz / sample_rate).tan();
     let q = K_SHELF.q;
     let vh = 10f64.powf(K_SHELF.gain_db / 20.0);
@@ -50,20 +50,18 @@ pub fn k_weighting(sample_rate: f64) -> (Coeffs, Coeffs) {
     (shelf, highpass)
 }
 
-/// EBU Tech 3341 short-term loudness window.
-pub const SHORT_TERM_S: f64 = 3.0;
-/// The window is summed in blocks of 100 ms, so the reading updates at 10 Hz (the minimum
-/// EBU Tech 3341 asks of a short-term meter).
-pub const BLOCK_S: f64 = 0.1;
-/// Blocks in the short-term window.
+/// The EBU Tech 3341 short-term loudness window (3 s) is summed in blocks of 100 ms, so the
+/// reading updates at 10 Hz (the minimum EBU Tech 3341 asks of a short-term meter).
+const BLOCK_S: f64 = 0.1;
+/// Blocks in the 3 s short-term window.
 pub const BLOCKS: usize = 30;
 /// BS.1770-4 equation 2 offset.
-pub const LOUDNESS_OFFSET_DB: f64 = -0.691;
+const LOUDNESS_OFFSET_DB: f64 = -0.691;
 /// IEC 60268-10 Type I peak programme meter return: 20 dB in 1.7 s.
-pub const PEAK_RETURN_DB_PER_S: f64 = 20.0 / 1.7;
+const PEAK_RETURN_DB_PER_S: f64 = 20.0 / 1.7;
 /// Integration time of the correlation meter. Not standardised; 300 ms is a choice that
 /// reads steadily on music and still follows a change within a beat.
-pub const CORRELATION_TAU_S: f64 = 0.3;
+const CORRELATION_TAU_S: f64 = 0.3;
 /// Readings below this are shown as silence.
 pub const FLOOR_DB: f32 = -120.0;
 

@@ -6,6 +6,8 @@
 //! (`spatial.rs`, `crossfeed.rs`) → width (`stereo.rs`) → level match (`level.rs`,
 //! `loudness.rs`). The engine (`engine.rs`) sanitises the input and crossfades between
 //! chains. Heavy resources are built off the audio thread (`prepared.rs`).
+//! Each stage's sound and tests: the README's "What you hear, and what we measured"; how
+//! the chain runs: its "Performance" and `docs/stages.md`.
 
 pub mod biquad;
 pub mod cascade;

@@ -14,13 +14,13 @@ use super::theme;
 
 /// FFT length: 4096 points resolve 11.7 Hz at 48 kHz (enough to separate 20 Hz from
 /// 40 Hz on the log axis), and the window spans 85 ms.
-pub const FFT_LEN: usize = 4096;
+const FFT_LEN: usize = 4096;
 /// Display range of the spectrum in dBFS (a full-scale sine reads 0).
-pub const DB_TOP: f32 = 0.0;
-pub const DB_BOTTOM: f32 = -96.0;
+const DB_TOP: f32 = 0.0;
+const DB_BOTTOM: f32 = -96.0;
 /// Display smoothing: each new frame moves the shown power this far towards the new one
 /// (a visual choice: about 150 ms to settle at 60 frames per second).
-pub const SMOOTHING: f32 = 0.25;
+const SMOOTHING: f32 = 0.25;
 
 pub struct Analyzer {
     rx: Option<rtrb::Consumer<f32>>,
@@ -119,8 +119,9 @@ impl Analyzer {
         frames
     }
 
-    /// Feed frames directly (tests, and the same path `drain` uses).
-    pub fn push_frames(&mut self, left: &[f32], right: &[f32]) {
+    /// Feed frames directly, as `drain` writes them (tests).
+    #[cfg(test)]
+    fn push_frames(&mut self, left: &[f32], right: &[f32]) {
         for (&l, &r) in left.iter().zip(right) {
             self.history[self.write] = [l, r];
             self.write = (self.write + 1) % FFT_LEN;
@@ -151,7 +152,7 @@ impl Analyzer {
     }
 
     /// Peak bin power (dBFS) over each display band around the curve points.
-    pub fn band_db(&self, sample_rate: f32, i: usize) -> f32 {
+    fn band_db(&self, sample_rate: f32, i: usize) -> f32 {
         let bin_hz = sample_rate as f64 / FFT_LEN as f64;
         let f = curve::point_hz(i);
         // Each display point covers half the distance to its neighbours.

@@ -7,10 +7,10 @@ use super::theme;
 use crate::dsp::meters::MeterReadings;
 
 /// Bar scale in dB (peak dBFS and LUFS share it).
-pub const BAR_TOP_DB: f32 = 6.0;
-pub const BAR_BOTTOM_DB: f32 = -60.0;
+const BAR_TOP_DB: f32 = 6.0;
+const BAR_BOTTOM_DB: f32 = -60.0;
 /// Above this the peak bar turns red (sample peak near full scale).
-pub const PEAK_WARN_DB: f32 = -1.0;
+const PEAK_WARN_DB: f32 = -1.0;
 
 fn frac(db: f32) -> f32 {
     ((db - BAR_BOTTOM_DB) / (BAR_TOP_DB - BAR_BOTTOM_DB)).clamp(0.0, 1.0)

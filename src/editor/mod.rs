@@ -42,15 +42,15 @@ pub type Editor = EguiEditor<App>;
 pub const WIDTH: u32 = 1060;
 pub const HEIGHT: u32 = 720;
 /// Width of the right column (your headphones, globals, meters).
-pub const SIDE_WIDTH: f32 = 250.0;
+const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
-pub const SLOTS_HEIGHT: f32 = 204.0;
-pub const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
+const SLOTS_HEIGHT: f32 = 204.0;
+const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
 /// Room kept for the Mono-flat on/off button at the end of the crossfeed row.
 const MONO_FLAT_TOGGLE_WIDTH: f32 = 36.0;
 
 /// Height of a control row in the slot panels.
-pub const ROW_HEIGHT: f32 = 26.0;
+const ROW_HEIGHT: f32 = 26.0;
 
 /// A left-to-right row of fixed height whose items are all centred vertically.
 fn row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
@@ -511,9 +511,4 @@ impl NiceEguiApp for App {
     fn editor_closed(&mut self) {
         self.close();
     }
-}
-
-/// Parameter names as hosts show them, for tests and docs.
-pub fn param_name<P: Param>(param: &P) -> String {
-    param.name().to_owned()
 }

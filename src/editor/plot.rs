@@ -7,7 +7,7 @@ use super::curve::{F_MAX_HZ, F_MIN_HZ, SlotCurve};
 use super::theme;
 
 /// Frequencies with a grid line and a label.
-pub const F_GRID: [(f64, &str); 10] = [
+const F_GRID: [(f64, &str); 10] = [
     (20.0, "20"),
     (50.0, "50"),
     (100.0, "100"),
@@ -21,9 +21,9 @@ pub const F_GRID: [(f64, &str); 10] = [
 ];
 
 /// Response plot range in dB, and its grid step.
-pub const RESPONSE_DB_TOP: f32 = 12.0;
-pub const RESPONSE_DB_BOTTOM: f32 = -36.0;
-pub const RESPONSE_DB_STEP: f32 = 6.0;
+const RESPONSE_DB_TOP: f32 = 12.0;
+const RESPONSE_DB_BOTTOM: f32 = -36.0;
+const RESPONSE_DB_STEP: f32 = 6.0;
 
 /// Maps (frequency, dB) to screen points inside `rect`, log frequency 20 Hz–20 kHz.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -26,12 +26,12 @@ pub const MIN_ROWS: usize = 10;
 
 /// Frequencies accepted, Hz: measurement rigs report down to ~10 Hz and up to 48 kHz
 /// (half the 96 kHz rate some use); outside that a value is a typo or another unit.
-pub const MIN_FREQUENCY_HZ: f64 = 10.0;
-pub const MAX_FREQUENCY_HZ: f64 = 48_000.0;
+const MIN_FREQUENCY_HZ: f64 = 10.0;
+const MAX_FREQUENCY_HZ: f64 = 48_000.0;
 
 /// Largest level magnitude accepted, dB. Relative SPL curves span tens of dB; a value
 /// beyond ±300 dB is not a level (and would overflow the smoothing sums).
-pub const MAX_ABS_LEVEL_DB: f64 = 300.0;
+const MAX_ABS_LEVEL_DB: f64 = 300.0;
 
 /// A parsed response: strictly increasing frequencies and a level for each.
 #[derive(Debug, Clone, PartialEq)]

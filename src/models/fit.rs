@@ -37,25 +37,25 @@ use crate::dsp::cascade::SectionList;
 use super::csv::Measurement;
 
 /// Lowest and highest frequency of every grid, Hz (the audible band).
-pub const GRID_MIN_HZ: f64 = 20.0;
-pub const GRID_MAX_HZ: f64 = 20_000.0;
+const GRID_MIN_HZ: f64 = 20.0;
+const GRID_MAX_HZ: f64 = 20_000.0;
 /// Analysis grid density (points per octave). 1/96 octave resolves the 1/6-octave window
 /// with 16 points and is finer than AutoEq's 695-point grid (~1/70 octave).
-pub const ANALYSIS_POINTS_PER_OCTAVE: usize = 96;
+const ANALYSIS_POINTS_PER_OCTAVE: usize = 96;
 /// The fit grid takes every `FIT_DECIMATION`-th analysis point (1/48 octave): a 1/6-octave
 /// smoothed curve has no detail finer than 8 such points.
-pub const FIT_DECIMATION: usize = 2;
+const FIT_DECIMATION: usize = 2;
 
 /// Smoothing window widths (octaves) and where the treble width takes over (Hz); AutoEq
 /// defaults, see the module notes.
-pub const SMOOTHING_OCTAVES: f64 = 1.0 / 6.0;
-pub const TREBLE_SMOOTHING_OCTAVES: f64 = 1.0 / 3.0;
-pub const TREBLE_BLEND_START_HZ: f64 = 100.0;
-pub const TREBLE_BLEND_END_HZ: f64 = 10_000.0;
+const SMOOTHING_OCTAVES: f64 = 1.0 / 6.0;
+const TREBLE_SMOOTHING_OCTAVES: f64 = 1.0 / 3.0;
+const TREBLE_BLEND_START_HZ: f64 = 100.0;
+const TREBLE_BLEND_END_HZ: f64 = 10_000.0;
 
 /// Band whose mean level is set to 0 dB (see the module notes).
-pub const NORMALISE_LOW_HZ: f64 = 200.0;
-pub const NORMALISE_HIGH_HZ: f64 = 2_000.0;
+const NORMALISE_LOW_HZ: f64 = 200.0;
+const NORMALISE_HIGH_HZ: f64 = 2_000.0;
 
 /// Band over which fit errors are measured. Above 16 kHz the rigs' couplers are
 /// unreliable (oratory1990 publishes curves only to ~16–20 kHz, with the caveat that
@@ -78,11 +78,11 @@ pub const ERROR_BAND_HIGH_HZ: f64 = 16_000.0;
 ///
 /// 20 kHz is the conventional upper limit of hearing and the top of the fit grid
 /// ([`GRID_MAX_HZ`]); the fade spans the 16–20 kHz third of an octave.
-pub const TAPER_END_HZ: f64 = 20_000.0;
+const TAPER_END_HZ: f64 = 20_000.0;
 /// Weight of the taper region (16–20 kHz) in the fit: full weight, so the sections follow
 /// the taper back to ~0 dB there (errors in this region are not reported: the data under
 /// the taper is no longer the measurement).
-pub const TAPER_BAND_WEIGHT: f64 = 1.0;
+const TAPER_BAND_WEIGHT: f64 = 1.0;
 
 /// The fit works on the sections' *analog* prototypes (`Section::analog_power`): the
 /// digital design at any host rate is magnitude-matched to them (`Section::coeffs`), so a
@@ -94,20 +94,20 @@ pub const FIT_SAMPLE_RATE: f64 = 48_000.0;
 pub const MAX_FIT_SECTIONS: usize = 10;
 
 /// Parameter bounds of the fit.
-pub const FIT_MIN_HZ: f64 = 20.0;
-pub const FIT_MAX_HZ: f64 = 20_000.0;
-pub const FIT_MIN_Q: f64 = 0.2;
-pub const FIT_MAX_Q: f64 = 10.0;
+const FIT_MIN_HZ: f64 = 20.0;
+const FIT_MAX_HZ: f64 = 20_000.0;
+const FIT_MIN_Q: f64 = 0.2;
+const FIT_MAX_Q: f64 = 10.0;
 /// Shelves above Q ≈ 0.7 overshoot into a bump beside the shelf; up to 2 is allowed (the
 /// bump is sometimes what the data shows) but not the resonant shelves beyond it.
-pub const FIT_MAX_SHELF_Q: f64 = 2.0;
-pub const FIT_MAX_GAIN_DB: f64 = 15.0;
+const FIT_MAX_SHELF_Q: f64 = 2.0;
+const FIT_MAX_GAIN_DB: f64 = 15.0;
 
 /// The greedy stage stops adding sections once the fit is this good in the error band:
 /// 0.25 dB RMS and 0.75 dB peak are below the ~1 dB just-noticeable difference for a
 /// broadband level change (Zwicker & Fastl, *Psychoacoustics*, ch. 7) by a wide margin.
-pub const GOOD_ENOUGH_RMS_DB: f64 = 0.25;
-pub const GOOD_ENOUGH_MAX_DB: f64 = 0.75;
+const GOOD_ENOUGH_RMS_DB: f64 = 0.25;
+const GOOD_ENOUGH_MAX_DB: f64 = 0.75;
 
 /// A response on the fit grid, in dB.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +126,7 @@ pub struct FitResult {
 }
 
 /// The analysis grid: 1/96 octave from 20 Hz up to (not beyond) 20 kHz.
-pub fn analysis_grid() -> Vec<f64> {
+fn analysis_grid() -> Vec<f64> {
     let octaves = (GRID_MAX_HZ / GRID_MIN_HZ).log2();
     let n = (octaves * ANALYSIS_POINTS_PER_OCTAVE as f64).floor() as usize + 1;
     (0..n)
@@ -135,7 +135,8 @@ pub fn analysis_grid() -> Vec<f64> {
 }
 
 /// The fit grid (every [`FIT_DECIMATION`]-th analysis point).
-pub fn fit_grid() -> Vec<f64> {
+#[cfg(test)]
+fn fit_grid() -> Vec<f64> {
     analysis_grid()
         .into_iter()
         .step_by(FIT_DECIMATION)
@@ -144,7 +145,7 @@ pub fn fit_grid() -> Vec<f64> {
 
 /// Linear interpolation in log-frequency of `m` at each frequency of `grid`; values
 /// outside the measured range hold the nearest end value.
-pub fn interpolate(m: &Measurement, grid: &[f64]) -> Vec<f64> {
+fn interpolate(m: &Measurement, grid: &[f64]) -> Vec<f64> {
     let f = &m.frequency_hz;
     let v = &m.raw_db;
     let mut out = Vec::with_capacity(grid.len());
@@ -173,7 +174,7 @@ pub fn interpolate(m: &Measurement, grid: &[f64]) -> Vec<f64> {
 
 /// Window width (octaves) at `hz`: 1/6 octave up to 100 Hz, then linear in log-frequency
 /// to 1/3 octave at 10 kHz and above.
-pub fn smoothing_octaves(hz: f64) -> f64 {
+fn smoothing_octaves(hz: f64) -> f64 {
     let t = ((hz / TREBLE_BLEND_START_HZ).ln()
         / (TREBLE_BLEND_END_HZ / TREBLE_BLEND_START_HZ).ln())
     .clamp(0.0, 1.0);
@@ -204,7 +205,7 @@ pub fn smooth(db: &[f64]) -> Vec<f64> {
 }
 
 /// Shift `db` so its mean over 200 Hz–2 kHz is 0 dB.
-pub fn normalise(frequency_hz: &[f64], db: &[f64]) -> Vec<f64> {
+fn normalise(frequency_hz: &[f64], db: &[f64]) -> Vec<f64> {
     let (sum, n) = frequency_hz
         .iter()
         .zip(db)
@@ -360,7 +361,7 @@ struct Problem {
 /// fit is held there at 1/48-octave spacing up to `GUARD_MAX_HZ`, so the analog
 /// prototypes (and with them the digital sections at every rate) stay flat above the
 /// audible band: up to 0.45 fs at 96 kHz, beyond which no programme or converter goes.
-pub const GUARD_MAX_HZ: f64 = 43_200.0;
+const GUARD_MAX_HZ: f64 = 43_200.0;
 
 impl Problem {
     fn new(delta: &Delta) -> Self {

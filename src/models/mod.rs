@@ -4,7 +4,7 @@
 //! measurement into a smoothed, normalised delta against its target and fits it with
 //! invertible sections, `data.rs` lists the bundled measurements. `measured.rs` (the five
 //! named models) and `classes.rs` (Open-back, Closed-back) are generated from them by
-//! `cargo xtask fit-models` (`generate.rs`); a test checks they are up to date.
+//! `cargo xtask fit-models` (`tools/src/generate.rs`); a test checks they are up to date.
 
 use crate::dsp::biquad::Section;
 
@@ -14,7 +14,6 @@ pub mod classes;
 pub mod csv;
 pub mod data;
 pub mod fit;
-pub mod generate;
 #[rustfmt::skip]
 pub mod measured;
 
@@ -41,8 +40,8 @@ impl HeadphoneClass {
 }
 
 /// See [`HeadphoneClass::width_factor`].
-pub const OPEN_WIDTH_FACTOR: f64 = 1.1;
-pub const CLOSED_WIDTH_FACTOR: f64 = 0.9;
+const OPEN_WIDTH_FACTOR: f64 = 1.1;
+const CLOSED_WIDTH_FACTOR: f64 = 0.9;
 
 /// A voicing: what to apply to a target-neutral signal to hear the modelled headphone.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,9 +17,11 @@
 //!
 //! Everything is built with the normal release profile (baseline x86-64).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+use crate::workspace::{self, Workspace};
 
 const FS: f64 = 48_000.0;
 /// Benchmark file: 48 kHz stereo 32-bit float noise (issue 6: a 10-minute file).
@@ -47,13 +49,6 @@ fn median(v: &[f64]) -> f64 {
     } else {
         0.5 * (v[n / 2 - 1] + v[n / 2])
     }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
 }
 
 fn have(tool: &str, version_flag: &str) -> bool {
@@ -166,7 +161,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let args = parse_args(args)?;
-    let root = workspace_root();
+    let ws = Workspace::enter().map_err(|e| format!("{e:#}"))?;
     let missing: Vec<&str> = [("ffmpeg", "-version"), ("valgrind", "--version")]
         .into_iter()
         .filter(|(t, flag)| !have(t, flag))
@@ -180,27 +175,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     eprintln!("building cans-render and cans-bench (release profile)…");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--features",
-            "bench-libbs2b",
-            "--bin",
-            "cans-render",
-            "--bin",
-            "cans-bench",
-        ])
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("build failed".into());
-    }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    workspace::run(workspace::cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "cans-tools",
+        "--features",
+        "bench-libbs2b",
+        "--bin",
+        "cans-render",
+        "--bin",
+        "cans-bench",
+    ]))
+    .map_err(|e| format!("{e:#}"))?;
+    let target = &ws.target_dir;
     let render = target.join("release/cans-render");
     let bench = target.join("release/cans-bench");
     let work = target.join("bench");

@@ -22,7 +22,7 @@ fn main() -> nice_plug_xtask::Result<()> {
         // xtask built with it rather than make every xtask build need JACK's headers.
         #[cfg(not(feature = "screenshot"))]
         Some("screenshot") => workspace::run(
-            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            workspace::cargo()
                 .args([
                     "run",
                     "--package",

@@ -13,12 +13,13 @@
 //! Needs (Debian): `libasound2-dev libjack-jackd2-dev pkg-config xvfb x11-apps
 //! imagemagick`, optionally `jackd2 xdotool x11-xserver-utils`.
 
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+use crate::workspace::{self, Workspace};
 
 /// Private JACK server name, so no developer's own JACK server is touched.
 const JACK_SERVER: &str = "cans-screenshot";
@@ -63,13 +64,6 @@ impl Drop for Killed {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
-
 fn find_window(title: &str) -> Option<String> {
     let out = Command::new("xwininfo")
         .args(["-root", "-tree"])
@@ -85,7 +79,8 @@ fn find_window(title: &str) -> Option<String> {
 }
 
 pub fn run(args: &[String]) -> Result<()> {
-    let root = workspace_root();
+    let ws = Workspace::enter()?;
+    let root = &ws.root;
     let mut scale = "1".to_owned();
     let mut out = root.join("docs/editor.png");
     let mut clicks: Vec<(f32, f32)> = DEFAULT_CLICKS.to_vec();
@@ -114,25 +109,15 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let scale_f: f32 = scale.parse().context("--scale must be a number")?;
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--bin",
-            "cans_standalone",
-            "--features",
-            "standalone",
-        ])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building the standalone failed");
-    }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
-    let binary = target.join("debug/cans_standalone");
+    workspace::run(workspace::cargo().args([
+        "build",
+        "--bin",
+        "cans_standalone",
+        "--features",
+        "standalone",
+    ]))
+    .context("building the standalone")?;
+    let binary = ws.target_dir.join("debug/cans_standalone");
 
     let xvfb = Command::new("Xvfb")
         .args([

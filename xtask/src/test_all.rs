@@ -56,7 +56,7 @@ pub fn main(args: &[String]) -> Result<()> {
 
     if bundled {
         timed(&mut steps, "cargo test --workspace --no-fail-fast", || {
-            let mut cargo = Command::new(cargo_bin());
+            let mut cargo = workspace::cargo();
             cargo
                 .args(["test", "--workspace", "--no-fail-fast"])
                 .args(&cargo_test_args)
@@ -159,9 +159,4 @@ fn print_summary(steps: &[Step]) {
 
 fn require_all_hosts() -> bool {
     std::env::var(REQUIRE_ALL_HOSTS_ENV).is_ok_and(|v| v == "1")
-}
-
-/// The cargo that runs this xtask (so `cargo +toolchain xtask test` stays on it).
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }

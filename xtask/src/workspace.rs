@@ -1,6 +1,6 @@
 //! Paths and process helpers shared by the xtask commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -15,14 +15,26 @@ pub struct Workspace {
     pub target_dir: PathBuf,
 }
 
+/// The workspace root: the folder holding `xtask/`.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// A `cargo` command in the workspace root, run by the cargo that runs this xtask (so
+/// `cargo +toolchain xtask ...` stays on that toolchain).
+pub fn cargo() -> Command {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(root());
+    cargo
+}
+
 impl Workspace {
     /// Find the workspace and make it the current directory.
     pub fn enter() -> Result<Self> {
-        let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let root = xtask_dir
-            .parent()
-            .context("xtask has no parent directory")?
-            .to_path_buf();
+        let root = root();
         std::env::set_current_dir(&root)
             .with_context(|| format!("cannot enter {}", root.display()))?;
         let metadata = cargo_metadata::MetadataCommand::new()

@@ -1,18 +1,16 @@
 //! `cans-fit-models` (run by `cargo xtask fit-models`): fit every bundled headphone
 //! measurement and write the generated model files (`src/models/measured.rs`,
-//! `src/models/classes.rs`).
+//! `src/models/classes.rs` of the plug-in crate).
 //!
-//! The fitting and the file text live in the library (`cans::models::generate`), so the
-//! test `generated_model_files_are_up_to_date` can regenerate them in-process and compare
-//! byte for byte. This is a binary of the plug-in crate rather than code in `xtask`, so
-//! `xtask` does not depend on the plug-in (building xtask stays quick).
+//! The file text lives in this crate's library (`cans_tools::generate`), so the test
+//! `generated_model_files_are_up_to_date` can regenerate them in-process and compare byte
+//! for byte. This is a binary of `cans-tools` rather than code in `xtask`, so `xtask` does
+//! not depend on the plug-in (building xtask stays quick).
 
-use std::path::PathBuf;
-
-use cans::models::generate;
+use cans_tools::generate;
 
 fn main() -> std::io::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = generate::plugin_crate_dir();
     let fits = generate::fit_all();
     let named = fits
         .headphones
@@ -28,10 +26,7 @@ fn main() -> std::io::Result<()> {
             fit.max_db
         );
     }
-    for (path, text) in [
-        (generate::MEASURED_PATH, generate::measured_rs(&fits)),
-        (generate::CLASSES_PATH, generate::classes_rs(&fits)),
-    ] {
+    for (path, text) in generate::generated_files(&fits) {
         std::fs::write(root.join(path), text)?;
         println!("wrote {path}");
     }

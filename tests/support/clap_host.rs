@@ -1,6 +1,6 @@
 //! A small CLAP host for tests, built on `clack-host` (a host written by others): it loads
-//! the *bundled* plug-in (`target/bundled/Cans.clap`, what users install), never the crate
-//! itself.
+//! the *bundled* plug-in (`Cans.clap` in [`super::bundle_dir`], what users install), never
+//! the crate itself.
 //!
 //! ```ignore
 //! let mut plugin = ClapPlugin::load_bundled();
@@ -19,7 +19,7 @@
 
 use std::cell::Cell;
 use std::ffi::CString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ThreadId;
@@ -46,36 +46,9 @@ pub const CLAP_ID: &str = "audio.cans.monitor";
 /// Most parameter changes one `process` call can carry.
 pub const MAX_EVENTS: usize = 256;
 
-/// Folder holding the bundled plug-ins: `$CANS_BUNDLE_DIR`, else `<target>/bundled` next to
-/// this test binary (`<target>/debug/deps/<test>`), which follows `CARGO_TARGET_DIR`.
-pub fn bundle_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CANS_BUNDLE_DIR") {
-        return PathBuf::from(dir);
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.ancestors()
-        .nth(3)
-        .expect("test binary lives in <target>/<profile>/deps")
-        .join("bundled")
-}
-
-/// Path of the bundled CLAP plug-in; panics with instructions if it was not built.
-pub fn clap_bundle_path() -> PathBuf {
-    let path = bundle_dir().join("Cans.clap");
-    assert!(
-        path.exists(),
-        "{} does not exist: run `cargo xtask test` (it bundles the plug-in first) or \
-         `cargo xtask bundle cans --features assert_process_allocs`",
-        path.display()
-    );
-    path
-}
-
 /// Host callbacks that may come from any thread.
 pub struct HostShared {
     main_thread: ThreadId,
-    /// True while the plug-in's `process` runs on this thread.
-    processing: AtomicBool,
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     flush_requested: AtomicBool,
@@ -280,21 +253,14 @@ pub struct ClapPlugin {
     /// Channels of the main input in the selected configuration (1 or 2).
     input_channels: usize,
     gui: Option<PluginGui>,
-    input: [Vec<f32>; 2],
-    output: [Vec<f32>; 2],
-    input_ports: AudioPorts,
-    output_ports: AudioPorts,
-    events: EventBuffer,
-    out_events: EventBuffer,
-    steady_time: u64,
-    max_block: usize,
+    io: AudioIo,
     sample_rate: f64,
 }
 
 impl ClapPlugin {
-    /// Load the bundled plug-in (see [`clap_bundle_path`]).
+    /// Load the bundled plug-in (see [`super::bundle_dir`]).
     pub fn load_bundled() -> Self {
-        Self::load(&clap_bundle_path())
+        Self::load(&super::clap_bundle())
     }
 
     /// Load the first plug-in of a CLAP bundle and instantiate it (inactive).
@@ -312,7 +278,6 @@ impl ClapPlugin {
         let mut instance = PluginInstance::<TestHost>::new(
             |_| HostShared {
                 main_thread,
-                processing: AtomicBool::new(false),
                 callback_requested: AtomicBool::new(false),
                 restart_requested: AtomicBool::new(false),
                 flush_requested: AtomicBool::new(false),
@@ -342,14 +307,7 @@ impl ClapPlugin {
             ports_config,
             input_channels: 2,
             gui,
-            input: [Vec::new(), Vec::new()],
-            output: [Vec::new(), Vec::new()],
-            input_ports: AudioPorts::with_capacity(2, 1),
-            output_ports: AudioPorts::with_capacity(2, 1),
-            events: EventBuffer::with_capacity(MAX_EVENTS),
-            out_events: EventBuffer::with_capacity(MAX_EVENTS),
-            steady_time: 0,
-            max_block: 0,
+            io: AudioIo::new(),
             sample_rate: 0.0,
         }
     }
@@ -369,12 +327,8 @@ impl ClapPlugin {
             .activate(|_, _| (), config)
             .expect("plug-in activates");
         self.processor = Some(stopped.start_processing().expect("start processing"));
-        for buf in self.input.iter_mut().chain(self.output.iter_mut()) {
-            *buf = vec![0.0; max_block];
-        }
-        self.max_block = max_block;
+        self.io.start(max_block);
         self.sample_rate = sample_rate;
-        self.steady_time = 0;
     }
 
     pub fn is_active(&self) -> bool {
@@ -382,7 +336,7 @@ impl ClapPlugin {
     }
 
     pub fn max_block(&self) -> usize {
-        self.max_block
+        self.io.max_block
     }
 
     pub fn sample_rate(&self) -> f64 {
@@ -417,23 +371,18 @@ impl ClapPlugin {
 
     /// Queue a parameter change (CLAP plain value) at a sample offset of the next `process`.
     pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
-        assert!(
-            self.events.len() < MAX_EVENTS as u32,
-            "too many queued events"
-        );
-        let event = ParamValueEvent::new(offset, ClapId::new(id), Pckn::match_all(), value);
-        self.events.push(&event);
+        self.io.set_param(id, value, offset);
     }
 
     /// Queue a parameter modulation (`CLAP_EVENT_PARAM_MOD`, an offset in plain units) at a
     /// sample offset of the next `process`.
     pub fn set_param_mod(&mut self, id: u32, amount: f64, offset: u32) {
-        assert!(
-            self.events.len() < MAX_EVENTS as u32,
-            "too many queued events"
-        );
-        let event = ParamModEvent::new(offset, ClapId::new(id), Pckn::match_all(), amount);
-        self.events.push(&event);
+        self.io.queue(&ParamModEvent::new(
+            offset,
+            ClapId::new(id),
+            Pckn::match_all(),
+            amount,
+        ));
     }
 
     /// Process one block in place. Queued parameter changes are delivered with it.
@@ -441,63 +390,11 @@ impl ClapPlugin {
     /// (zero frames is allowed). With a mono input configuration selected, only `left`
     /// is passed in; both are written.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
-        let n = left.len();
-        assert_eq!(n, right.len(), "channels of different lengths");
-        assert!(
-            n <= self.max_block,
-            "block of {n} > max block {}",
-            self.max_block
-        );
         let processor = self
             .processor
             .as_mut()
             .expect("activate() before process()");
-        self.input[0][..n].copy_from_slice(left);
-        self.input[1][..n].copy_from_slice(right);
-        self.events.sort();
-
-        let input_channels = self.input_channels;
-        let [in_l, in_r] = &mut self.input;
-        let inputs = self.input_ports.with_input_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(
-                [&mut in_l[..n], &mut in_r[..n]]
-                    .into_iter()
-                    .take(input_channels)
-                    .map(InputChannel::variable),
-            ),
-        }]);
-        let [out_l, out_r] = &mut self.output;
-        let mut outputs = self.output_ports.with_output_buffers([AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(
-                [&mut out_l[..n], &mut out_r[..n]].into_iter(),
-            ),
-        }]);
-
-        let shared = processor.access_shared_handler(|s| s as *const HostShared);
-        // SAFETY: the shared handler lives as long as the plug-in instance, which outlives
-        // this call.
-        let shared = unsafe { &*shared };
-        self.out_events.clear();
-        shared.processing.store(true, Ordering::SeqCst);
-        IN_PROCESS.set(true);
-        let status = processor.process(
-            &inputs,
-            &mut outputs,
-            &self.events.as_input(),
-            &mut self.out_events.as_output(),
-            Some(self.steady_time),
-            None,
-        );
-        IN_PROCESS.set(false);
-        shared.processing.store(false, Ordering::SeqCst);
-        let status = status.expect("plug-in process() succeeds");
-
-        self.events.clear();
-        self.steady_time += n as u64;
-        left.copy_from_slice(&self.output[0][..n]);
-        right.copy_from_slice(&self.output[1][..n]);
+        let status = self.io.process(processor, left, right, self.input_channels);
         self.main_thread_idle();
         status
     }
@@ -531,15 +428,16 @@ impl ClapPlugin {
 
     /// Apply queued parameter changes without processing audio (`clap_plugin_params.flush`).
     pub fn flush_params(&mut self) {
-        self.events.sort();
-        self.out_events.clear();
+        let io = &mut self.io;
+        io.events.sort();
+        io.out_events.clear();
         match self.processor.as_mut() {
             Some(processor) => {
                 let mut handle = processor.plugin_handle();
                 self.params.flush_active(
                     &mut handle,
-                    &self.events.as_input(),
-                    &mut self.out_events.as_output(),
+                    &io.events.as_input(),
+                    &mut io.out_events.as_output(),
                 );
             }
             None => {
@@ -549,12 +447,12 @@ impl ClapPlugin {
                     .expect("inactive plug-in handle");
                 self.params.flush(
                     &mut handle,
-                    &self.events.as_input(),
-                    &mut self.out_events.as_output(),
+                    &io.events.as_input(),
+                    &mut io.out_events.as_output(),
                 );
             }
         }
-        self.events.clear();
+        io.events.clear();
         self.main_thread_idle();
     }
 
@@ -767,14 +665,13 @@ impl ClapPlugin {
             .expect("activate() before split_audio_thread()");
         AudioThread {
             processor,
-            input: std::mem::take(&mut self.input),
-            output: std::mem::take(&mut self.output),
-            input_ports: AudioPorts::with_capacity(2, 1),
-            output_ports: AudioPorts::with_capacity(2, 1),
-            events: EventBuffer::with_capacity(MAX_EVENTS),
-            out_events: EventBuffer::with_capacity(MAX_EVENTS),
-            steady_time: self.steady_time,
-            max_block: self.max_block,
+            io: AudioIo {
+                input: std::mem::take(&mut self.io.input),
+                output: std::mem::take(&mut self.io.output),
+                steady_time: self.io.steady_time,
+                max_block: self.io.max_block,
+                ..AudioIo::new()
+            },
         }
     }
 
@@ -782,9 +679,9 @@ impl ClapPlugin {
     pub fn join_audio_thread(&mut self, audio: AudioThread) {
         assert!(self.processor.is_none());
         self.processor = Some(audio.processor);
-        self.input = audio.input;
-        self.output = audio.output;
-        self.steady_time = audio.steady_time;
+        self.io.input = audio.io.input;
+        self.io.output = audio.io.output;
+        self.io.steady_time = audio.io.steady_time;
     }
 
     /// Warnings and errors the plug-in logged through the host so far.
@@ -804,6 +701,28 @@ impl Drop for ClapPlugin {
 /// its own buffers and event queue.
 pub struct AudioThread {
     processor: StartedPluginAudioProcessor<TestHost>,
+    io: AudioIo,
+}
+
+impl AudioThread {
+    pub fn max_block(&self) -> usize {
+        self.io.max_block
+    }
+
+    /// Queue a parameter change (CLAP plain value) for the next `process`.
+    pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
+        self.io.set_param(id, value, offset);
+    }
+
+    /// Process one block in place with the queued events (as [`ClapPlugin::process`]).
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
+        self.io.process(&mut self.processor, left, right, 2)
+    }
+}
+
+/// What one thread's `process` calls need: the host's audio buffers and port lists, the
+/// queued input events, the output event list, and the transport position.
+struct AudioIo {
     input: [Vec<f32>; 2],
     output: [Vec<f32>; 2],
     input_ports: AudioPorts,
@@ -814,22 +733,63 @@ pub struct AudioThread {
     max_block: usize,
 }
 
-impl AudioThread {
-    pub fn max_block(&self) -> usize {
-        self.max_block
+impl AudioIo {
+    fn new() -> Self {
+        Self {
+            input: [Vec::new(), Vec::new()],
+            output: [Vec::new(), Vec::new()],
+            input_ports: AudioPorts::with_capacity(2, 1),
+            output_ports: AudioPorts::with_capacity(2, 1),
+            events: EventBuffer::with_capacity(MAX_EVENTS),
+            out_events: EventBuffer::with_capacity(MAX_EVENTS),
+            steady_time: 0,
+            max_block: 0,
+        }
     }
 
-    /// Queue a parameter change (CLAP plain value) for the next `process`.
-    pub fn set_param(&mut self, id: u32, value: f64, offset: u32) {
-        assert!(self.events.len() < MAX_EVENTS as u32);
-        let event = ParamValueEvent::new(offset, ClapId::new(id), Pckn::match_all(), value);
-        self.events.push(&event);
+    /// Buffers for blocks of up to `max_block` frames, the transport at 0.
+    fn start(&mut self, max_block: usize) {
+        for buf in self.input.iter_mut().chain(self.output.iter_mut()) {
+            *buf = vec![0.0; max_block];
+        }
+        self.max_block = max_block;
+        self.steady_time = 0;
     }
 
-    /// Process one block in place with the queued events (as [`ClapPlugin::process`]).
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) -> ProcessStatus {
+    /// Queue an event for the next `process`.
+    fn queue<E: AsRef<UnknownEvent>>(&mut self, event: &E) {
+        assert!(
+            self.events.len() < MAX_EVENTS as u32,
+            "too many queued events"
+        );
+        self.events.push(event);
+    }
+
+    fn set_param(&mut self, id: u32, value: f64, offset: u32) {
+        self.queue(&ParamValueEvent::new(
+            offset,
+            ClapId::new(id),
+            Pckn::match_all(),
+            value,
+        ));
+    }
+
+    /// Process one block in place through `processor` with the queued events, passing the
+    /// first `input_channels` channels in (both are written).
+    fn process(
+        &mut self,
+        processor: &mut StartedPluginAudioProcessor<TestHost>,
+        left: &mut [f32],
+        right: &mut [f32],
+        input_channels: usize,
+    ) -> ProcessStatus {
         let n = left.len();
-        assert!(n == right.len() && n <= self.max_block);
+        assert_eq!(n, right.len(), "channels of different lengths");
+        assert!(
+            n <= self.max_block,
+            "block of {n} > max block {}",
+            self.max_block
+        );
         self.input[0][..n].copy_from_slice(left);
         self.input[1][..n].copy_from_slice(right);
         self.events.sort();
@@ -839,6 +799,7 @@ impl AudioThread {
             channels: AudioPortBufferType::f32_input_only(
                 [&mut in_l[..n], &mut in_r[..n]]
                     .into_iter()
+                    .take(input_channels)
                     .map(InputChannel::variable),
             ),
         }]);
@@ -851,7 +812,7 @@ impl AudioThread {
         }]);
         self.out_events.clear();
         IN_PROCESS.set(true);
-        let status = self.processor.process(
+        let status = processor.process(
             &inputs,
             &mut outputs,
             &self.events.as_input(),

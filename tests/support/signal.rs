@@ -1,5 +1,4 @@
 //! Test signals and measurements shared by the DSP tests.
-#![allow(dead_code)]
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

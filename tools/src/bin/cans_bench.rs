@@ -23,9 +23,7 @@ use cans::dsp::meters::{OutputTap, analyzer_ring};
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{Model, Phones};
 use cans::settings::{model_voicing, phones_correction};
-
-#[path = "shared/bench_eq.rs"]
-mod bench_eq;
+use cans_tools::bench_eq;
 
 #[link(name = "bs2b")]
 unsafe extern "C" {

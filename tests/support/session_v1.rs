@@ -49,7 +49,17 @@ pub fn v1_measurement() -> Value {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    super::workspace_root().join("tests/fixtures").join(name)
+}
+
+/// Write a new fixture (a new state version's); a committed one is never replaced.
+pub fn write_new_fixture(name: &str, bytes: &[u8]) {
+    let path = fixture(name);
+    assert!(
+        !path.exists(),
+        "{} exists: never replace a fixture",
+        path.display()
+    );
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
 }

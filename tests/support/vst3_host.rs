@@ -6,7 +6,6 @@
 //! `IParameterChanges` / `IParamValueQueue` (input automation for `process`) and
 //! `IBStream` (a memory stream for `getState` / `setState`).
 
-#![allow(dead_code)]
 // `TChar` and friends are platform typedefs; casts that are no-ops here are not everywhere.
 #![allow(clippy::unnecessary_cast)]
 
@@ -39,14 +38,6 @@ pub fn bundle_module_path(bundle: &Path) -> PathBuf {
         .join("Contents")
         .join(format!("{}-linux", std::env::consts::ARCH))
         .join(format!("{stem}.so"))
-}
-
-/// The bundled plug-in under test: `CANS_VST3` if set, else `target/bundled/Cans.vst3`.
-pub fn cans_bundle() -> PathBuf {
-    match std::env::var_os("CANS_VST3") {
-        Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bundled/Cans.vst3"),
-    }
 }
 
 /// A C string field of a factory struct as a Rust string.

@@ -14,9 +14,7 @@ use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::eq::EqSource;
 use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
 use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_correction};
-
-#[path = "shared/bench_eq.rs"]
-mod bench_eq;
+use cans_tools::bench_eq;
 
 const HELP: &str = "\
 cans-render: render a WAV file through the Cans monitoring chain
