@@ -200,10 +200,8 @@ fn engine(c: &mut Criterion) {
 /// re-designs nothing. Criterion reports the time per switch.
 fn configure(c: &mut Criterion) {
     use cans::params::{Model, Phones};
-    use cans::settings::{model_voicing, phones_voicing};
-    let correction = phones_voicing(Phones::SonyMdr7506)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    use cans::settings::{model_voicing, phones_correction};
+    let correction = phones_correction(Phones::SonyMdr7506);
     let configs = [Model::AkgK702, Model::BeyerdynamicDt1990Pro].map(|m| {
         let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
         config.correction = correction;

@@ -377,7 +377,7 @@ impl<'a> PersistentField<'a, Option<CustomMeasurement>> for StoredMeasurement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::data::HEADPHONES;
+    use crate::models::catalogue;
     use std::sync::Arc;
 
     fn temp_file(name: &str, contents: &str) -> PathBuf {
@@ -391,7 +391,10 @@ mod tests {
 
     /// The AKG K702 file stands in for a user's measurement.
     fn k702_csv() -> &'static str {
-        HEADPHONES[4].csv
+        catalogue::by_id("k702")
+            .and_then(|e| e.measured())
+            .expect("the AKG K702 is bundled")
+            .csv
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod signal;
 
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use engine::{ALL_MODELS, run, settings};
+use engine::{all_models, run, settings};
 use signal::{db, rms, sine, white};
 
 fn busy() -> EngineSettings {
@@ -178,7 +178,7 @@ fn zero_latency_neutral_is_bit_exact_and_models_peak_at_sample_zero() {
     assert_eq!(l, x);
     assert_eq!(r, x);
     // Minimum-phase voicings: the impulse response's largest sample is the first one.
-    for model in ALL_MODELS {
+    for model in all_models() {
         let mut imp = vec![0.0f32; 2048];
         imp[0] = 1.0;
         let mut e = engine::engine(fs, settings(model, CrossfeedPreset::Off, Phones::Generic));

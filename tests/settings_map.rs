@@ -11,7 +11,7 @@ use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{CansParams, CrossfeedPreset, Model, Phones};
 use cans::settings::{crossfeed_mode, engine_settings, model_voicing, phones_voicing};
-use engine::ALL_MODELS;
+use engine::all_models;
 use nice_plug::prelude::Enum;
 
 #[test]
@@ -55,7 +55,7 @@ fn enum_names_are_the_ones_users_see() {
         ]
     );
     // Every model's voicing carries the model's display name.
-    for (i, m) in ALL_MODELS.iter().enumerate() {
+    for (i, m) in all_models().iter().enumerate() {
         assert_eq!(model_voicing(*m).name, Model::variants()[i]);
     }
 }

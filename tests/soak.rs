@@ -8,7 +8,7 @@ mod signal;
 
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
-use engine::{ALL_MODELS, ALL_PRESETS, settings};
+use engine::{ALL_PRESETS, all_models, settings};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -21,7 +21,7 @@ const PHONES: [Phones; 3] = [Phones::Generic, Phones::SonyMdr7506, Phones::AkgK7
 
 fn random_settings(rng: &mut SmallRng) -> EngineSettings {
     let mut s = settings(
-        ALL_MODELS[rng.random_range(0..ALL_MODELS.len())],
+        all_models()[rng.random_range(0..all_models().len())],
         ALL_PRESETS[rng.random_range(0..ALL_PRESETS.len())],
         PHONES[rng.random_range(0..PHONES.len())],
     );

@@ -20,7 +20,7 @@ use cans::dsp::fade::crossfade_len;
 use cans::dsp::meters::{OutputTap, analyzer_ring};
 use cans::dsp::stereo::MonitorMode;
 use cans::params::{Model, Phones};
-use cans::settings::{model_voicing, phones_voicing};
+use cans::settings::{model_voicing, phones_correction};
 
 #[path = "shared/bench_eq.rs"]
 mod bench_eq;
@@ -94,9 +94,7 @@ fn test_signal(frames: usize) -> (Vec<f32>, Vec<f32>) {
 /// the model's class width and level match.
 fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
     let voicing = model_voicing(Model::BeyerdynamicDt1990Pro);
-    let correction = phones_voicing(Phones::SonyMdr7506)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    let correction = phones_correction(Phones::SonyMdr7506);
     let (correction, voicing_sections) = bench_eq::pad(
         &correction,
         &SectionList::from_slice(voicing.sections),

@@ -12,7 +12,7 @@ use cans::dsp::chain::{ChainConfig, LiveParams};
 use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
-use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_voicing};
+use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_correction};
 
 #[path = "shared/bench_eq.rs"]
 mod bench_eq;
@@ -272,9 +272,7 @@ fn parse_args() -> Result<Option<Options>, String> {
 /// The engine settings of one slot, as the plug-in builds them (`settings::slot_settings`).
 fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
     let voicing = model_voicing(slot.model);
-    let correction = phones_voicing(o.phones)
-        .map(|v| SectionList::from_slice(v.sections).inverse())
-        .unwrap_or(SectionList::EMPTY);
+    let correction = phones_correction(o.phones);
     let (correction, voicing_sections) = bench_eq::pad(
         &correction,
         &SectionList::from_slice(voicing.sections),

@@ -1,10 +1,12 @@
-//! Source generation for `cargo xtask fit-models`: fits every bundled measurement and
-//! writes `measured.rs` and `classes.rs` as Rust text. Kept in the library so a test can
+//! Source generation for `cargo xtask fit-models`: fits every bundled measurement of the
+//! catalogue (`catalogue.rs`) and writes `measured.rs` and `classes.rs` as Rust text (the
+//! class voicings for the catalogue's class entries). Kept in the library so a test can
 //! regenerate both in-process and compare them with the committed files byte for byte.
 
 use std::fmt::Write;
 
 use super::HeadphoneClass;
+use super::catalogue::{CATALOGUE, Source};
 use super::data::{HEADPHONES, MeasuredHeadphone, Rig};
 use super::fit::{self, Delta, FitResult, MAX_FIT_SECTIONS};
 use crate::dsp::biquad::SectionKind;
@@ -27,7 +29,18 @@ pub struct Fits {
     pub closed: (Delta, FitResult),
 }
 
-/// Fit every bundled headphone and both class means.
+impl Fits {
+    /// The fitted mean of a class's members.
+    pub fn class_mean(&self, class: HeadphoneClass) -> &(Delta, FitResult) {
+        match class {
+            HeadphoneClass::Open => &self.open,
+            HeadphoneClass::Closed => &self.closed,
+            HeadphoneClass::Neutral => panic!("the neutral class has no members to average"),
+        }
+    }
+}
+
+/// Fit every bundled headphone (the catalogue's measured entries) and both class means.
 pub fn fit_all() -> Fits {
     let headphones: Vec<_> = HEADPHONES
         .iter()
@@ -286,15 +299,12 @@ pub fn classes_rs(fits: &Fits) -> String {
          use super::{HeadphoneClass, Voicing};\n\
          use crate::dsp::biquad::{Section, SectionKind};\n",
     );
-    for (const_name, name, class, (delta, fit)) in [
-        ("OPEN_BACK", "Open-back", HeadphoneClass::Open, &fits.open),
-        (
-            "CLOSED_BACK",
-            "Closed-back",
-            HeadphoneClass::Closed,
-            &fits.closed,
-        ),
-    ] {
+    for entry in CATALOGUE {
+        let Source::ClassMean { const_name } = entry.source else {
+            continue;
+        };
+        let (name, class) = (entry.name, entry.class);
+        let (delta, fit) = fits.class_mean(class);
         out.push('\n');
         writeln!(
             out,

@@ -4,19 +4,14 @@
 use cans::dsp::cascade::SectionList;
 use cans::dsp::chain::{ChainConfig, LiveParams};
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::models::catalogue::CATALOGUE;
 use cans::params::{CrossfeedPreset, Model, Phones};
-use cans::settings::{crossfeed_mode, model_voicing, phones_voicing};
+use cans::settings::{crossfeed_mode, model_of, model_voicing, phones_correction};
 
-pub const ALL_MODELS: [Model; 8] = [
-    Model::Neutral,
-    Model::OpenBack,
-    Model::ClosedBack,
-    Model::SonyMdr7506,
-    Model::KrkKns8400,
-    Model::AustrianAudioHiX55,
-    Model::BeyerdynamicDt1990Pro,
-    Model::AkgK702,
-];
+/// Every model choice, in catalogue order.
+pub fn all_models() -> [Model; CATALOGUE.len()] {
+    std::array::from_fn(model_of)
+}
 
 pub const ALL_PRESETS: [CrossfeedPreset; 4] = [
     CrossfeedPreset::Off,
@@ -29,9 +24,7 @@ pub fn settings(model: Model, preset: CrossfeedPreset, phones: Phones) -> Engine
     let v = model_voicing(model);
     EngineSettings {
         config: ChainConfig {
-            correction: phones_voicing(phones)
-                .map(|p| SectionList::from_slice(p.sections).inverse())
-                .unwrap_or(SectionList::EMPTY),
+            correction: phones_correction(phones),
             voicing: SectionList::from_slice(v.sections),
             class_width: v.class.width_factor(),
             crossfeed: crossfeed_mode(preset),
