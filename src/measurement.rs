@@ -309,7 +309,7 @@ impl<'a> PersistentField<'a, Option<CustomMeasurement>> for StoredMeasurement {
 mod tests {
     use super::*;
     use crate::dsp::biquad::{Section, SectionKind};
-    use crate::models::data::HEADPHONES;
+    use crate::models::catalogue;
 
     fn temp_file(name: &str, contents: &str) -> PathBuf {
         let path = std::env::temp_dir().join(format!(
@@ -322,7 +322,10 @@ mod tests {
 
     /// The AKG K702 file stands in for a user's measurement.
     fn k702_csv() -> &'static str {
-        HEADPHONES[4].csv
+        catalogue::by_id("k702")
+            .and_then(|e| e.measured())
+            .expect("the AKG K702 is bundled")
+            .csv
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Translate the host-facing parameters into the framework-free engine settings.
 
+use nice_plug::prelude::Enum;
+
 use crate::dsp::cascade::SectionList;
 use crate::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
 use crate::dsp::crossfeed::{CrossfeedSettings, WOODWORTH_ITD_30_DEG_MS};
@@ -7,33 +9,36 @@ use crate::dsp::engine::EngineSettings;
 use crate::dsp::eq::EqSource;
 use crate::dsp::prepared::Prepared;
 use crate::dsp::stereo::MonitorMode;
-use crate::models::{self, Voicing, classes, measured};
+use crate::models::Voicing;
+use crate::models::catalogue::{CATALOGUE, Entry, MEASURED};
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Model, Monitor, Phones, SlotParams};
+
+/// The catalogue entry a model choice plays: the `Model` variants are the catalogue's
+/// entries in order (`tests::parameter_enums_agree_with_the_catalogue`).
+pub fn model_entry(model: Model) -> &'static Entry {
+    &CATALOGUE[model.to_index()]
+}
+
+/// The model choice playing catalogue entry `index`.
+pub fn model_of(index: usize) -> Model {
+    Model::from_index(index)
+}
 
 /// The voicing each model choice plays.
 pub fn model_voicing(model: Model) -> &'static Voicing {
-    match model {
-        Model::Neutral => &models::NEUTRAL,
-        Model::OpenBack => &classes::OPEN_BACK,
-        Model::ClosedBack => &classes::CLOSED_BACK,
-        Model::SonyMdr7506 => &measured::SONY_MDR7506,
-        Model::KrkKns8400 => &measured::KRK_KNS8400,
-        Model::AustrianAudioHiX55 => &measured::AUSTRIAN_AUDIO_HIX55,
-        Model::BeyerdynamicDt1990Pro => &measured::BEYERDYNAMIC_DT1990PRO,
-        Model::AkgK702 => &measured::AKG_K702,
-    }
+    model_entry(model).voicing
+}
+
+/// The measured entry a listener's headphone choice is: `Phones` is Generic, then the
+/// catalogue's measured entries in order, then Loaded Measurement (both without an entry).
+pub fn phones_entry(phones: Phones) -> Option<&'static Entry> {
+    let i = phones.to_index().checked_sub(1)?;
+    MEASURED.get(i).copied()
 }
 
 /// The measured voicing of a listener's headphone, whose inverse is the correction.
 pub fn phones_voicing(phones: Phones) -> Option<&'static Voicing> {
-    match phones {
-        Phones::Generic | Phones::Custom => None,
-        Phones::SonyMdr7506 => Some(&measured::SONY_MDR7506),
-        Phones::KrkKns8400 => Some(&measured::KRK_KNS8400),
-        Phones::AustrianAudioHiX55 => Some(&measured::AUSTRIAN_AUDIO_HIX55),
-        Phones::BeyerdynamicDt1990Pro => Some(&measured::BEYERDYNAMIC_DT1990PRO),
-        Phones::AkgK702 => Some(&measured::AKG_K702),
-    }
+    phones_entry(phones).map(|e| e.voicing)
 }
 
 pub fn crossfeed_mode(preset: CrossfeedPreset) -> CrossfeedMode {
@@ -223,4 +228,76 @@ pub fn engine_settings(
     offline_render: bool,
 ) -> EngineSettings {
     values(params, loaded, offline_render).engine_settings()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::catalogue::MEASURED_COUNT;
+
+    /// The parameter enums are written out in `params.rs` (the derive needs literal
+    /// variants); they must say what the catalogue says, in the same order, or sessions
+    /// and the engine would disagree about what a stored choice plays.
+    #[test]
+    fn parameter_enums_agree_with_the_catalogue() {
+        let ids: Vec<&str> = CATALOGUE.iter().map(|e| e.id).collect();
+        let names: Vec<&str> = CATALOGUE.iter().map(|e| e.name).collect();
+        assert_eq!(Model::ids().expect("Model has stable ids"), ids);
+        assert_eq!(Model::variants(), names);
+
+        // Phones: Generic, the measured entries, Loaded Measurement.
+        let mut phones_ids = vec!["generic"];
+        phones_ids.extend(MEASURED.iter().map(|e| e.id));
+        phones_ids.push("custom");
+        let mut phones_names = vec!["Generic"];
+        phones_names.extend(MEASURED.iter().map(|e| e.name));
+        phones_names.push("Loaded Measurement");
+        assert_eq!(Phones::ids().expect("Phones has stable ids"), phones_ids);
+        assert_eq!(Phones::variants(), phones_names);
+        assert_eq!(Phones::variants().len(), MEASURED_COUNT + 2);
+
+        // Every entry is reachable: each Model plays its own entry, each measured entry is
+        // a Phones choice, and the lookups land on the entry with the choice's id.
+        for (i, e) in CATALOGUE.iter().enumerate() {
+            let model = model_of(i);
+            assert_eq!(model.to_index(), i, "{}", e.id);
+            assert_eq!(model_entry(model).id, e.id);
+            assert_eq!(model_voicing(model), e.voicing, "{}", e.id);
+            if e.measured().is_some() {
+                let reached = (0..Phones::variants().len())
+                    .map(Phones::from_index)
+                    .filter(|p| phones_entry(*p).is_some_and(|m| m.id == e.id))
+                    .count();
+                assert_eq!(reached, 1, "{} as Your Headphones", e.id);
+            }
+        }
+        for (i, id) in Phones::ids().unwrap().iter().enumerate() {
+            let phones = Phones::from_index(i);
+            match phones_entry(phones) {
+                Some(e) => assert_eq!(e.id, *id),
+                None => assert!(matches!(phones, Phones::Generic | Phones::Custom), "{id}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bundled_phones_are_corrected_by_the_inverse_of_their_voicing() {
+        assert_eq!(phones_correction(Phones::Generic, None), EqSource::Flat);
+        assert_eq!(phones_correction(Phones::Custom, None), EqSource::Flat);
+        let loaded = Prepared::standalone(SectionList::EMPTY);
+        assert_eq!(
+            phones_correction(Phones::Custom, Some(&loaded)),
+            EqSource::Prepared(loaded.clone())
+        );
+        for e in MEASURED {
+            let p = (0..Phones::variants().len())
+                .map(Phones::from_index)
+                .find(|p| phones_entry(*p).is_some_and(|m| m.id == e.id))
+                .unwrap();
+            assert_eq!(
+                phones_correction(p, None).sections(),
+                SectionList::from_slice(e.voicing.sections).inverse()
+            );
+        }
+    }
 }

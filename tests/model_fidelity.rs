@@ -2,6 +2,7 @@
 
 use cans::dsp::biquad::SectionKind;
 use cans::dsp::cascade::SectionList;
+use cans::models::catalogue::{MEASURED, MEASURED_COUNT};
 use cans::models::data::HEADPHONES;
 use cans::models::fit::{self, Delta, ERROR_BAND_HIGH_HZ, ERROR_BAND_LOW_HZ, MAX_FIT_SECTIONS};
 use cans::models::{Voicing, classes, measured};
@@ -12,14 +13,9 @@ const MAX_FIT_PEAK_DB: f64 = 2.0;
 /// "Model X on phones Y" must equal delta(X) − delta(Y) within this RMS.
 const MAX_PAIR_RMS_DB: f64 = 1.0;
 
-fn voicings() -> [&'static Voicing; 5] {
-    [
-        &measured::SONY_MDR7506,
-        &measured::KRK_KNS8400,
-        &measured::AUSTRIAN_AUDIO_HIX55,
-        &measured::BEYERDYNAMIC_DT1990PRO,
-        &measured::AKG_K702,
-    ]
+/// The measured models' voicings, in the order of `HEADPHONES`.
+fn voicings() -> [&'static Voicing; MEASURED_COUNT] {
+    MEASURED.map(|e| e.voicing)
 }
 
 fn deltas() -> Vec<Delta> {

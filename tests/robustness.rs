@@ -6,7 +6,7 @@ mod support;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::params::{CrossfeedPreset, Model, Phones};
 
-use support::engine::{self, ALL_MODELS, run, settings};
+use support::engine::{self, all_models, run, settings};
 use support::signal::{db, rms, sine, white};
 
 fn busy() -> EngineSettings {
@@ -176,7 +176,7 @@ fn zero_latency_neutral_is_bit_exact_and_models_peak_at_sample_zero() {
     assert_eq!(l, x);
     assert_eq!(r, x);
     // Minimum-phase voicings: the impulse response's largest sample is the first one.
-    for model in ALL_MODELS {
+    for model in all_models() {
         let mut imp = vec![0.0f32; 2048];
         imp[0] = 1.0;
         let mut e = engine::engine(fs, settings(model, CrossfeedPreset::Off, Phones::Generic));

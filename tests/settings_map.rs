@@ -10,7 +10,7 @@ use cans::params::{CansParams, CrossfeedPreset, Model, Phones};
 use cans::settings::{crossfeed_mode, engine_settings, model_voicing, phones_voicing};
 use nice_plug::prelude::Enum;
 
-use support::engine::{self, ALL_MODELS};
+use support::engine::{self, all_models};
 use support::signal;
 
 #[test]
@@ -55,7 +55,7 @@ fn enum_names_are_the_ones_users_see() {
         ]
     );
     // Every model's voicing carries the model's display name.
-    for (i, m) in ALL_MODELS.iter().enumerate() {
+    for (i, m) in all_models().iter().enumerate() {
         assert_eq!(model_voicing(*m).name, Model::variants()[i]);
     }
 }

@@ -8,7 +8,7 @@ use cans::params::{CrossfeedPreset, Model, Phones};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use support::engine::{ALL_MODELS, ALL_PRESETS, settings};
+use support::engine::{ALL_PRESETS, all_models, settings};
 use support::signal;
 
 const FS: f64 = 48_000.0;
@@ -20,7 +20,7 @@ const PHONES: [Phones; 3] = [Phones::Generic, Phones::SonyMdr7506, Phones::AkgK7
 
 fn random_settings(rng: &mut SmallRng) -> EngineSettings {
     let mut s = settings(
-        ALL_MODELS[rng.random_range(0..ALL_MODELS.len())],
+        all_models()[rng.random_range(0..all_models().len())],
         ALL_PRESETS[rng.random_range(0..ALL_PRESETS.len())],
         PHONES[rng.random_range(0..PHONES.len())],
     );

@@ -5,7 +5,9 @@ use egui::{Color32, RichText, Ui};
 use nice_plug::prelude::{BoolParam, Enum, EnumParam, Param, ParamSetter};
 
 use super::theme;
+use crate::models::catalogue::{self, CATALOGUE};
 use crate::params::{AbSlot, CrossfeedPreset, Model, Phones};
+use crate::settings;
 
 /// Set a parameter as one host gesture, if it changes.
 pub fn set_once<P: Param>(setter: &ParamSetter, param: &P, value: P::Plain)
@@ -24,38 +26,23 @@ pub fn enum_name<T: Enum>(value: T) -> &'static str {
     T::variants()[value.to_index()]
 }
 
-/// The model picker's groups and entries (entry label, model).
-pub const MODEL_GROUPS: &[(&str, &[(&str, Model)])] = &[
-    ("Neutral", &[("Neutral", Model::Neutral)]),
-    (
-        "Open-back",
-        &[
-            ("Open-back class", Model::OpenBack),
-            ("beyerdynamic DT 1990 Pro", Model::BeyerdynamicDt1990Pro),
-            ("AKG K702", Model::AkgK702),
-        ],
-    ),
-    (
-        "Closed-back",
-        &[
-            ("Closed-back class", Model::ClosedBack),
-            ("Sony MDR-7506", Model::SonyMdr7506),
-            ("KRK KNS 8400", Model::KrkKns8400),
-            (
-                "Austrian Audio Hi-X55 (for Hi-X50)",
-                Model::AustrianAudioHiX55,
-            ),
-        ],
-    ),
-];
+/// The model picker's groups, from the catalogue: one per class entry (Neutral,
+/// Open-back, Closed-back), named after it and holding the models of its class with
+/// their picker labels, in catalogue order.
+pub fn model_groups() -> Vec<(&'static str, Vec<(&'static str, Model)>)> {
+    catalogue::groups()
+        .map(|(head, members)| {
+            let entries = members
+                .map(|i| (CATALOGUE[i].label, settings::model_of(i)))
+                .collect();
+            (head.name, entries)
+        })
+        .collect()
+}
 
+/// The picker's label of a model.
 pub fn model_label(model: Model) -> &'static str {
-    MODEL_GROUPS
-        .iter()
-        .flat_map(|(_, entries)| entries.iter())
-        .find(|(_, m)| *m == model)
-        .map(|(label, _)| *label)
-        .unwrap_or("Neutral")
+    settings::model_entry(model).label
 }
 
 /// Give a combo box an accessible name (screen readers, UI tests) besides its value.
@@ -82,11 +69,11 @@ pub fn model_picker(
         .height(480.0)
         .selected_text(model_label(current))
         .show_ui(ui, |ui| {
-            for (group, entries) in MODEL_GROUPS {
-                ui.label(RichText::new(*group).small().color(theme::TEXT_DIM));
-                for (label, model) in *entries {
-                    if ui.selectable_label(current == *model, *label).clicked() {
-                        set_once(setter, param, *model);
+            for (group, entries) in model_groups() {
+                ui.label(RichText::new(group).small().color(theme::TEXT_DIM));
+                for (label, model) in entries {
+                    if ui.selectable_label(current == model, label).clicked() {
+                        set_once(setter, param, model);
                     }
                 }
             }
@@ -203,4 +190,34 @@ pub fn ab_switch(ui: &mut Ui, setter: &ParamSetter, param: &EnumParam<AbSlot>) {
         }
     }
     ui.spacing_mut().item_spacing.x = 8.0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The picker as users see it: a group per class, named after the class, its class
+    /// voicing first, every model exactly once.
+    #[test]
+    fn model_groups_list_every_model_once_under_its_class() {
+        let groups = model_groups();
+        let names: Vec<&str> = groups.iter().map(|(g, _)| *g).collect();
+        assert_eq!(names, ["Neutral", "Open-back", "Closed-back"]);
+        assert_eq!(groups[0].1, [("Neutral", Model::Neutral)]);
+        assert_eq!(groups[1].1[0], ("Open-back class", Model::OpenBack));
+        assert_eq!(groups[2].1[0], ("Closed-back class", Model::ClosedBack));
+        assert!(groups[1].1.contains(&("AKG K702", Model::AkgK702)));
+        assert!(groups[2].1.contains(&("Sony MDR-7506", Model::SonyMdr7506)));
+        let mut listed: Vec<usize> = groups
+            .iter()
+            .flat_map(|(_, e)| e.iter().map(|(_, m)| m.to_index()))
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, (0..Model::variants().len()).collect::<Vec<_>>());
+        for (_, entries) in &groups {
+            for (label, model) in entries {
+                assert_eq!(model_label(*model), *label);
+            }
+        }
+    }
 }

@@ -1,7 +1,8 @@
-//! The bundled measurements (`data/headphones/`, see `SOURCES.txt` there) and which
-//! target each is compared with.
+//! The bundled measurements' rigs and targets (`data/headphones/`, see `SOURCES.txt`
+//! there). Which measurements there are is listed in the catalogue (`catalogue.rs`).
 
 use super::HeadphoneClass;
+use super::catalogue::{MEASURED, MEASURED_COUNT};
 use super::csv::{self, Measurement};
 use super::fit::{self, Delta};
 use crate::dsp::biquad::{Section, SectionKind};
@@ -86,46 +87,27 @@ impl MeasuredHeadphone {
     }
 }
 
-/// The five named models, in the order of the model list.
-pub const HEADPHONES: [MeasuredHeadphone; 5] = [
-    MeasuredHeadphone {
-        const_name: "SONY_MDR7506",
-        name: "Sony MDR-7506",
-        class: HeadphoneClass::Closed,
-        file: "sony_mdr7506.csv",
-        csv: include_str!("../../data/headphones/sony_mdr7506.csv"),
-        rig: Rig::Gras,
-    },
-    MeasuredHeadphone {
-        const_name: "KRK_KNS8400",
-        name: "KRK KNS 8400",
-        class: HeadphoneClass::Closed,
-        file: "krk_kns8400.csv",
-        csv: include_str!("../../data/headphones/krk_kns8400.csv"),
-        rig: Rig::Hms23,
-    },
-    MeasuredHeadphone {
-        const_name: "AUSTRIAN_AUDIO_HIX55",
-        name: "Austrian Audio Hi-X55 (for Hi-X50)",
-        class: HeadphoneClass::Closed,
-        file: "austrian_audio_hix55_substitute_for_hix50.csv",
-        csv: include_str!("../../data/headphones/austrian_audio_hix55_substitute_for_hix50.csv"),
-        rig: Rig::Gras,
-    },
-    MeasuredHeadphone {
-        const_name: "BEYERDYNAMIC_DT1990PRO",
-        name: "beyerdynamic DT 1990 Pro",
-        class: HeadphoneClass::Open,
-        file: "beyerdynamic_dt1990pro.csv",
-        csv: include_str!("../../data/headphones/beyerdynamic_dt1990pro.csv"),
-        rig: Rig::Gras,
-    },
-    MeasuredHeadphone {
-        const_name: "AKG_K702",
-        name: "AKG K702",
-        class: HeadphoneClass::Open,
-        file: "akg_k702.csv",
-        csv: include_str!("../../data/headphones/akg_k702.csv"),
-        rig: Rig::Gras,
-    },
-];
+/// The bundled measurements, in catalogue order: the measured entries of
+/// [`CATALOGUE`](super::catalogue::CATALOGUE), which is where they are listed.
+pub const HEADPHONES: [MeasuredHeadphone; MEASURED_COUNT] = {
+    let mut out = [PLACEHOLDER; MEASURED_COUNT];
+    let mut i = 0;
+    while i < MEASURED_COUNT {
+        out[i] = match MEASURED[i].measured() {
+            Some(h) => h,
+            None => panic!("a measured entry without a measurement"),
+        };
+        i += 1;
+    }
+    out
+};
+
+/// Fills [`HEADPHONES`] before the entries are copied in.
+const PLACEHOLDER: MeasuredHeadphone = MeasuredHeadphone {
+    const_name: "",
+    name: "",
+    class: HeadphoneClass::Neutral,
+    file: "",
+    csv: "",
+    rig: Rig::Gras,
+};

@@ -2,19 +2,14 @@
 #![allow(dead_code)]
 
 use cans::dsp::engine::{Engine, EngineSettings};
+use cans::models::catalogue::CATALOGUE;
 use cans::params::{CrossfeedPreset, Model, Phones};
-use cans::settings::{SlotValues, Values};
+use cans::settings::{SlotValues, Values, model_of};
 
-pub const ALL_MODELS: [Model; 8] = [
-    Model::Neutral,
-    Model::OpenBack,
-    Model::ClosedBack,
-    Model::SonyMdr7506,
-    Model::KrkKns8400,
-    Model::AustrianAudioHiX55,
-    Model::BeyerdynamicDt1990Pro,
-    Model::AkgK702,
-];
+/// Every model choice, in catalogue order.
+pub fn all_models() -> [Model; CATALOGUE.len()] {
+    std::array::from_fn(model_of)
+}
 
 pub const ALL_PRESETS: [CrossfeedPreset; 4] = [
     CrossfeedPreset::Off,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use cans::dsp::biquad::SectionKind;
 use cans::models::HeadphoneClass;
+use cans::models::catalogue::{CATALOGUE, Source};
 use cans::models::data::{HEADPHONES, MeasuredHeadphone, Rig};
 use cans::models::fit::{self, Delta, FitResult, MAX_FIT_SECTIONS};
 
@@ -45,7 +46,18 @@ pub struct Fits {
     pub closed: (Delta, FitResult),
 }
 
-/// Fit every bundled headphone and both class means.
+impl Fits {
+    /// The fitted mean of a class's members.
+    pub fn class_mean(&self, class: HeadphoneClass) -> &(Delta, FitResult) {
+        match class {
+            HeadphoneClass::Open => &self.open,
+            HeadphoneClass::Closed => &self.closed,
+            HeadphoneClass::Neutral => panic!("the neutral class has no members to average"),
+        }
+    }
+}
+
+/// Fit every bundled headphone (the catalogue's measured entries) and both class means.
 pub fn fit_all() -> Fits {
     let headphones: Vec<_> = HEADPHONES
         .iter()
@@ -304,15 +316,12 @@ pub fn classes_rs(fits: &Fits) -> String {
          use super::{HeadphoneClass, Voicing};\n\
          use crate::dsp::biquad::{Section, SectionKind};\n",
     );
-    for (const_name, name, class, (delta, fit)) in [
-        ("OPEN_BACK", "Open-back", HeadphoneClass::Open, &fits.open),
-        (
-            "CLOSED_BACK",
-            "Closed-back",
-            HeadphoneClass::Closed,
-            &fits.closed,
-        ),
-    ] {
+    for entry in CATALOGUE {
+        let Source::ClassMean { const_name } = entry.source else {
+            continue;
+        };
+        let (name, class) = (entry.name, entry.class);
+        let (delta, fit) = fits.class_mean(class);
         out.push('\n');
         writeln!(
             out,
