@@ -5,7 +5,7 @@ use cans::dsp::cascade::SectionList;
 use cans::models::catalogue::{MEASURED, MEASURED_COUNT};
 use cans::models::data::HEADPHONES;
 use cans::models::fit::{self, Delta, ERROR_BAND_HIGH_HZ, ERROR_BAND_LOW_HZ, MAX_FIT_SECTIONS};
-use cans::models::{Voicing, classes, measured};
+use cans::models::{Voicing, classes};
 
 /// Issue #4's acceptance limits, 20 Hz–16 kHz.
 const MAX_FIT_RMS_DB: f64 = 0.75;

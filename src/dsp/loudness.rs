@@ -47,7 +47,7 @@ pub const K_HIGHPASS: Section = Section::new(
 /// BS.1770 defines its filters at 48 kHz; the weighting is evaluated there at any host rate.
 const K_WEIGHT_RATE: f64 = 48_000.0;
 /// Share of the mid in the matched signal: 0.5 mono + 0.5 uncorrelated = 0.75 mid power.
-const MID_SHARE: f64 = 0.75;
+pub const MID_SHARE: f64 = 0.75;
 
 /// Frequency of grid point `i`.
 pub fn grid_hz(i: usize) -> f64 {
