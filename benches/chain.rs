@@ -9,11 +9,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cans::dsp::cascade::{Cascade, SectionList};
-use cans::dsp::chain::{Chain, ChainConfig, CrossfeedMode, LiveParams};
+use cans::dsp::chain::{Chain, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::eq::EqSource;
-use cans::dsp::stereo::{MonitorMode, apply_width};
+use cans::dsp::stereo::apply_width;
+use cans::params::CrossfeedPreset;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 // The benchmark EQ load `cans-bench` and `cans-render --pad-biquads` use (in `cans-tools`,
@@ -55,22 +56,9 @@ fn noise(frames: usize) -> (Vec<f32>, Vec<f32>) {
     (0..frames).map(|_| (next(), next())).unzip()
 }
 
-fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
-    let (correction, voicing) = bench_eq::pad(&SectionList::EMPTY, &SectionList::EMPTY, 20);
-    EngineSettings {
-        config: ChainConfig {
-            correction: EqSource::standalone(correction),
-            voicing: EqSource::standalone(voicing),
-            class_width: 1.1,
-            crossfeed: CrossfeedMode::Preset(crossfeed),
-            mono_flat: true,
-            monitor: MonitorMode::Stereo,
-            level_match: true,
-        },
-        live: LiveParams::default(),
-        output_gain: 1.0,
-        bypass: false,
-    }
+/// The full chain at its worst case: 20 biquads per channel ([`bench_eq::full_chain`]).
+fn full_chain(crossfeed: CrossfeedPreset) -> EngineSettings {
+    bench_eq::full_chain(crossfeed, 20)
 }
 
 fn stages(c: &mut Criterion) {
@@ -165,8 +153,8 @@ fn engine(c: &mut Criterion) {
         for block in BLOCKS {
             g.throughput(Throughput::Elements(block as u64));
             let settings = [
-                full_chain(CrossfeedSettings::DEFAULT),
-                full_chain(CrossfeedSettings::CHU_MOY),
+                full_chain(CrossfeedPreset::Default),
+                full_chain(CrossfeedPreset::ChuMoy),
             ];
             let mut e = Engine::new(FS);
             e.set(settings[0].clone());
@@ -206,7 +194,7 @@ fn configure(c: &mut Criterion) {
     use cans::settings::{model_voicing, phones_correction};
     let correction = phones_correction(Phones::SonyMdr7506, None);
     let configs = [Model::AkgK702, Model::BeyerdynamicDt1990Pro].map(|m| {
-        let mut config = full_chain(CrossfeedSettings::DEFAULT).config;
+        let mut config = full_chain(CrossfeedPreset::Default).config;
         config.correction = correction.clone();
         config.voicing = EqSource::Static(model_voicing(m).sections);
         config

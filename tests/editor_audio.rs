@@ -3,10 +3,8 @@
 //! engine: `dsp::meters::OutputTap` (meters + analyzer ring), with the editor's analyzer
 //! draining the ring on another thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use cans::dsp::chain::{ChainConfig, CrossfeedMode};
 use cans::dsp::crossfeed::CrossfeedSettings;
@@ -14,38 +12,10 @@ use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::meters::{MeterReadings, OutputTap, analyzer_ring};
 use cans::editor::analyzer::Analyzer;
 
-/// Counts allocations made by threads that opted in.
-struct CountingAlloc;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: support::heap_count::CountingAlloc = support::heap_count::CountingAlloc;
 
 const FS: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -180,8 +150,7 @@ fn audio_thread_never_allocates_while_the_editor_opens_closes_and_analyzes() {
     engine.process(l0, r0);
     tap.process(l0, r0, true);
 
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    COUNTING.with(|c| c.set(true));
+    support::heap_count::start();
     let mut opened_blocks = 0;
     for (l, r) in buffers.iter_mut().skip(1) {
         let open = editor_open.load(Ordering::Acquire);
@@ -191,8 +160,7 @@ fn audio_thread_never_allocates_while_the_editor_opens_closes_and_analyzes() {
         // Give the editor thread a chance to toggle between blocks.
         std::thread::yield_now();
     }
-    COUNTING.with(|c| c.set(false));
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocations = support::heap_count::stop();
     stop.store(true, Ordering::Release);
     let frames = gui.join().unwrap();
     assert_eq!(allocations, 0, "the audio thread allocated");

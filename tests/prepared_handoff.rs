@@ -3,8 +3,6 @@
 //! without one allocation or deallocation on the audio thread, and the building side frees
 //! what the audio side released.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -15,38 +13,10 @@ use cans::measurement::MeasurementShared;
 use cans::params::Phones;
 use cans::settings::Values;
 
-/// Counts allocations and deallocations made by threads that opted in.
-struct CountingAlloc;
-
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            EVENTS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.with(|c| c.get()) {
-            EVENTS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            EVENTS.fetch_add(1, Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+mod support;
 
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: support::heap_count::CountingAlloc = support::heap_count::CountingAlloc;
 
 const FS: f64 = 48_000.0;
 const BLOCK: usize = 256;
@@ -92,8 +62,7 @@ fn corrections_arrive_play_and_leave_without_touching_the_heap_on_the_audio_thre
     let stored = cans::state::StoredMeasurement::default();
     let mut switches_to_loaded = 0;
     let mut last_id = None;
-    EVENTS.store(0, Ordering::Relaxed);
-    COUNTING.with(|c| c.set(true));
+    support::heap_count::start();
     for block in 0..6_000 {
         sync.update(&stored);
         // Every 200 blocks switch "Your Headphones" between the loaded measurement and a
@@ -120,8 +89,7 @@ fn corrections_arrive_play_and_leave_without_touching_the_heap_on_the_audio_thre
         engine.process(&mut l, &mut r);
         assert!(l.iter().chain(&r).all(|v| v.is_finite()));
     }
-    COUNTING.with(|c| c.set(false));
-    let events = EVENTS.load(Ordering::Relaxed);
+    let events = support::heap_count::stop();
     stop.store(true, Ordering::Release);
     builder.join().unwrap();
     let published = published.load(Ordering::Acquire);

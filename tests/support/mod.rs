@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 pub mod clap_host;
 pub mod engine;
+pub mod heap_count;
 pub mod session_v1;
 pub mod signal;
 pub mod vst3_host;

@@ -4,6 +4,10 @@
 
 use cans::dsp::biquad::{Section, SectionKind};
 use cans::dsp::cascade::{MAX_SECTIONS, SectionList};
+use cans::dsp::engine::EngineSettings;
+use cans::dsp::eq::EqSource;
+use cans::params::{CrossfeedPreset, Model, Phones};
+use cans::settings::{SlotValues, Values};
 
 /// Lowest and highest centre of the benchmark sections: the band headphone fits correct
 /// (20 Hz–16 kHz in `src/models`), kept an octave inside it.
@@ -48,4 +52,30 @@ pub fn pad(
         }
     }
     (SectionList::from_slice(&c), SectionList::from_slice(&v))
+}
+
+/// The benchmarked full chain, built as the plug-in builds it (`settings::Values`): the Sony
+/// MDR-7506 correction and the beyerdynamic DT 1990 Pro voicing padded to `biquads`
+/// sections, `crossfeed` (mono-flat) with the default ITD, the model's class width and
+/// level match.
+pub fn full_chain(crossfeed: CrossfeedPreset, biquads: usize) -> EngineSettings {
+    let mut settings = Values {
+        slot: SlotValues {
+            model: Model::BeyerdynamicDt1990Pro,
+            crossfeed,
+            ..SlotValues::default()
+        },
+        phones: Phones::SonyMdr7506,
+        ..Values::default()
+    }
+    .engine_settings();
+    let config = &mut settings.config;
+    let (correction, voicing) = pad(
+        &config.correction.sections(),
+        &config.voicing.sections(),
+        biquads,
+    );
+    config.correction = EqSource::standalone(correction);
+    config.voicing = EqSource::standalone(voicing);
+    settings
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--rounds N] [--minutes M] [--quick]`: Cans against its peers,
+//! `cargo xtask bench [--rounds N] [--minutes M] [--quick] [--baseline PATH]`: Cans against its peers,
 //! measured side by side in one run.
 //!
 //! Peers (Debian): `apt-get install libbs2b-dev ffmpeg valgrind`.
@@ -15,9 +15,13 @@
 //!    (difference of two fixed renders, so start-up cost cancels): repeatable on a noisy
 //!    machine, for tracking regressions.
 //!
+//! 4. With `--baseline PATH` (a `cans-bench` built from an earlier commit): the steady chain
+//!    and the plug-in path with the editor closed, both binaries alternated in one run, and
+//!    both under callgrind (`render-fixed` and `render-fixed --plugin`).
+//!
 //! Everything is built with the normal release profile (baseline x86-64).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -129,6 +133,8 @@ struct Args {
     rounds: usize,
     minutes: f64,
     quick: bool,
+    /// A `cans-bench` built from an earlier commit, measured side by side with this one.
+    baseline: Option<PathBuf>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -136,6 +142,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         rounds: DEFAULT_ROUNDS,
         minutes: DEFAULT_MINUTES,
         quick: false,
+        baseline: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -149,6 +156,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--minutes" => a.minutes = value("--minutes")?.max(0.1),
             // Shorter file and fewer rounds, for a smoke check.
             "--quick" => a.quick = true,
+            "--baseline" => {
+                a.baseline = Some(PathBuf::from(
+                    it.next().ok_or("--baseline needs the path of a cans-bench binary")?,
+                ))
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -292,28 +304,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     // 3. Callgrind.
     eprintln!("callgrind: instructions per frame…");
-    let mut ir = Vec::new();
-    for n in CALLGRIND_FRAMES {
-        let out_file = work.join(format!("callgrind.{n}.out"));
-        run_ok(
-            Command::new("valgrind")
-                .arg("--tool=callgrind")
-                .arg(format!("--callgrind-out-file={}", out_file.display()))
-                .arg(&bench)
-                .args(["render-fixed", &n.to_string()]),
-        )?;
-        let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string())?;
-        let total: f64 = text
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("totals:")
-                    .or_else(|| l.strip_prefix("summary:"))
-            })
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .ok_or("no totals in callgrind output")?;
-        ir.push(total);
-    }
-    let ir_per_frame = (ir[1] - ir[0]) / (CALLGRIND_FRAMES[1] - CALLGRIND_FRAMES[0]) as f64;
+    let ir_per_frame = callgrind_per_frame(&bench, &work, "new", &[])?;
+    let ir_plugin = callgrind_per_frame(&bench, &work, "new-plugin", &["--plugin"])?;
 
     // The table.
     let bs2b = get("libbs2b");
@@ -418,7 +410,98 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!();
     println!(
         "Callgrind: {ir_per_frame:.1} instructions per stereo frame (full chain, steady, \
-         {biquads} biquads)"
+         {biquads} biquads); {ir_plugin:.1} as the plug-in runs it with the editor closed \
+         (chain + output tap)"
     );
+    if let Some(baseline) = &args.baseline {
+        against_baseline(&bench, baseline, &work)?;
+    }
+    Ok(())
+}
+
+/// Instructions per frame of `cans-bench render-fixed` (with `extra` flags) under
+/// callgrind: the difference of two fixed renders, so start-up cost cancels.
+fn callgrind_per_frame(bench: &Path, work: &Path, tag: &str, extra: &[&str]) -> Result<f64, String> {
+    let mut ir = Vec::new();
+    for n in CALLGRIND_FRAMES {
+        let out_file = work.join(format!("callgrind.{tag}.{n}.out"));
+        run_ok(
+            Command::new("valgrind")
+                .arg("--tool=callgrind")
+                .arg(format!("--callgrind-out-file={}", out_file.display()))
+                .arg(bench)
+                .args(["render-fixed", &n.to_string()])
+                .args(extra),
+        )?;
+        let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string())?;
+        let total: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or("no totals in callgrind output")?;
+        ir.push(total);
+    }
+    Ok((ir[1] - ir[0]) / (CALLGRIND_FRAMES[1] - CALLGRIND_FRAMES[0]) as f64)
+}
+
+/// Rounds of the baseline comparison: each runs both binaries' tables once, alternating.
+const BASELINE_ROUNDS: usize = 4;
+
+/// This build against a baseline `cans-bench` in the same run: the steady chain and the
+/// plug-in path (chain + output tap, editor closed), alternating the two binaries, and
+/// both under callgrind.
+fn against_baseline(bench: &Path, baseline: &Path, work: &Path) -> Result<(), String> {
+    const KEYS: [&str; 4] = [
+        "chain_steady_b32",
+        "chain_steady_b256",
+        "chain_steady_b1024",
+        "plugin_editor_closed_b256",
+    ];
+    eprintln!("against the baseline {}…", baseline.display());
+    // [binary][key] -> medians of each table run.
+    let mut runs = vec![vec![Vec::new(); KEYS.len()]; 2];
+    for _ in 0..BASELINE_ROUNDS {
+        for (b, bin) in [baseline, bench].into_iter().enumerate() {
+            let out = run_ok(Command::new(bin).args(["table", "--rounds", "5", "--seconds", "1"]))?;
+            for (k, key) in KEYS.iter().enumerate() {
+                if let Some(v) = out.lines().find_map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    (f.first() == Some(key)).then(|| f.get(1)?.parse::<f64>().ok())?
+                }) {
+                    runs[b][k].push(v);
+                }
+            }
+        }
+    }
+    println!();
+    println!(
+        "Against the baseline (`{}`), same run, binaries alternated ({BASELINE_ROUNDS} rounds \
+         each; medians of the rounds' medians)",
+        baseline.display()
+    );
+    println!("| case | baseline ns/frame | this build ns/frame | change |");
+    println!("|---|---:|---:|---:|");
+    for (k, key) in KEYS.iter().enumerate() {
+        let (old, new) = (median(&runs[0][k]), median(&runs[1][k]));
+        println!(
+            "| {key} | {old:.2} | {new:.2} | {:+.1} % ({:+.2} ns) |",
+            (new / old - 1.0) * 100.0,
+            new - old
+        );
+    }
+    for (label, extra) in [("steady chain", &[][..]), ("plug-in path, editor closed", &["--plugin"][..])] {
+        let old = callgrind_per_frame(baseline, work, "baseline", extra);
+        let new = callgrind_per_frame(bench, work, "new", extra)?;
+        match old {
+            Ok(old) => println!(
+                "Callgrind, {label}: baseline {old:.1}, this build {new:.1} instructions per frame ({:+.1})",
+                new - old
+            ),
+            Err(e) => println!("Callgrind, {label}: this build {new:.1} (baseline could not run it: {e})"),
+        }
+    }
     Ok(())
 }

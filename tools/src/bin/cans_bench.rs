@@ -13,16 +13,11 @@
 use std::ffi::c_void;
 use std::hint::black_box;
 
-use cans::dsp::cascade::SectionList;
-use cans::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
 use cans::dsp::crossfeed::{Crossfeed, CrossfeedCoeffs, CrossfeedSettings};
 use cans::dsp::engine::{Engine, EngineSettings};
-use cans::dsp::eq::EqSource;
 use cans::dsp::fade::crossfade_len;
 use cans::dsp::meters::{OutputTap, analyzer_ring};
-use cans::dsp::stereo::MonitorMode;
-use cans::params::{Model, Phones};
-use cans::settings::{model_voicing, phones_correction};
+use cans::params::CrossfeedPreset;
 use cans_tools::bench_eq;
 
 #[link(name = "bs2b")]
@@ -89,31 +84,9 @@ fn test_signal(frames: usize) -> (Vec<f32>, Vec<f32>) {
     (l, r)
 }
 
-/// The benchmarked full chain: correction for one measured headphone, voicing of another,
-/// padded to [`FULL_CHAIN_BIQUADS`], default crossfeed (mono-flat) with the default ITD,
-/// the model's class width and level match.
-fn full_chain(crossfeed: CrossfeedSettings) -> EngineSettings {
-    let voicing = model_voicing(Model::BeyerdynamicDt1990Pro);
-    let correction = phones_correction(Phones::SonyMdr7506, None).sections();
-    let (correction, voicing_sections) = bench_eq::pad(
-        &correction,
-        &SectionList::from_slice(voicing.sections),
-        FULL_CHAIN_BIQUADS,
-    );
-    EngineSettings {
-        config: ChainConfig {
-            correction: EqSource::standalone(correction),
-            voicing: EqSource::standalone(voicing_sections),
-            class_width: voicing.class.width_factor(),
-            crossfeed: CrossfeedMode::Preset(crossfeed),
-            mono_flat: true,
-            monitor: MonitorMode::Stereo,
-            level_match: true,
-        },
-        live: LiveParams::default(),
-        output_gain: 1.0,
-        bypass: false,
-    }
+/// The benchmarked full chain ([`bench_eq::full_chain`] at [`FULL_CHAIN_BIQUADS`]).
+fn full_chain(crossfeed: CrossfeedPreset) -> EngineSettings {
+    bench_eq::full_chain(crossfeed, FULL_CHAIN_BIQUADS)
 }
 
 /// One timed contender: processes `frames` of the test signal in blocks.
@@ -366,8 +339,8 @@ fn median(v: &mut [f64]) -> f64 {
 fn table(rounds: usize, seconds: f64) {
     let frames = (seconds * FS) as usize;
     let (l, r) = test_signal(frames);
-    let steady = full_chain(CrossfeedSettings::DEFAULT);
-    let other = full_chain(CrossfeedSettings::CHU_MOY);
+    let steady = full_chain(CrossfeedPreset::Default);
+    let other = full_chain(CrossfeedPreset::ChuMoy);
     let mut contenders: Vec<Box<dyn Contender>> = vec![
         Box::new(CopyOnly {
             wl: vec![0.0; STAGE_BLOCK],
@@ -446,7 +419,7 @@ fn table(rounds: usize, seconds: f64) {
 fn render_fixed(frames: usize, plugin: bool) {
     let block = 512;
     let (l, r) = test_signal(block * 16);
-    let mut engine = settled_engine(full_chain(CrossfeedSettings::DEFAULT));
+    let mut engine = settled_engine(full_chain(CrossfeedPreset::Default));
     let (tx, _rx) = analyzer_ring();
     let mut tap = OutputTap::new(FS, tx);
     let mut wl = vec![0.0f32; block];

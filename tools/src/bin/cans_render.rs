@@ -7,13 +7,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cans::dsp::cascade::SectionList;
-use cans::dsp::chain::{ChainConfig, LiveParams};
+use cans::dsp::chain::LiveParams;
 use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::eq::EqSource;
 use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
-use cans::settings::{crossfeed_mode, model_voicing, monitor_mode, phones_correction};
+use cans::settings::{SlotValues, Values};
 use cans_tools::bench_eq;
 
 const HELP: &str = "\
@@ -268,40 +267,35 @@ fn parse_args() -> Result<Option<Options>, String> {
     }))
 }
 
-/// The engine settings of one slot, as the plug-in builds them (`settings::slot_settings`).
+/// The engine settings of one slot, built as the plug-in builds them (`settings::Values`),
+/// then padded to `--pad-biquads` sections if asked.
 fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
-    let voicing = model_voicing(slot.model);
-    let correction = phones_correction(o.phones, None).sections();
-    let (correction, voicing_sections) = bench_eq::pad(
-        &correction,
-        &SectionList::from_slice(voicing.sections),
-        o.pad_biquads,
-    );
-    let (correction, voicing_sections) = (
-        EqSource::standalone(correction),
-        EqSource::standalone(voicing_sections),
-    );
-    EngineSettings {
-        config: ChainConfig {
-            correction,
-            voicing: voicing_sections,
-            class_width: voicing.class.width_factor(),
-            crossfeed: crossfeed_mode(slot.crossfeed),
-            mono_flat: slot.mono_flat,
-            monitor: monitor_mode(o.monitor),
-            level_match: o.level_match,
-        },
-        live: LiveParams {
-            custom: CrossfeedSettings {
-                cutoff_hz: slot.cutoff_hz,
-                feed_db: slot.feed_db,
-            },
+    let values = Values {
+        slot: SlotValues {
+            model: slot.model,
+            crossfeed: slot.crossfeed,
+            xf_cutoff_hz: slot.cutoff_hz,
+            xf_feed_db: slot.feed_db,
             itd_ms: slot.itd_ms,
+            mono_flat: slot.mono_flat,
             width: slot.width_percent / 100.0,
         },
+        phones: o.phones,
+        loaded: None,
+        monitor: o.monitor,
+        level_match: o.level_match,
         output_gain: 10f64.powf(o.output_db / 20.0),
         bypass: o.bypass,
+    };
+    let mut settings = values.engine_settings();
+    let config = &mut settings.config;
+    let (correction, voicing) = (config.correction.sections(), config.voicing.sections());
+    if correction.len() + voicing.len() < o.pad_biquads {
+        let (correction, voicing) = bench_eq::pad(&correction, &voicing, o.pad_biquads);
+        config.correction = EqSource::standalone(correction);
+        config.voicing = EqSource::standalone(voicing);
     }
+    settings
 }
 
 fn render(o: &Options) -> Result<(), String> {
