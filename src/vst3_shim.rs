@@ -45,17 +45,17 @@ use nice_plug::wrapper::vst3::vst3::Steinberg::Vst::{
     BusDirection, BusInfo, CString, CtrlNumber, IAttributeList, IAudioProcessor,
     IAudioProcessorTrait, IComponent, IComponentHandler, IComponentTrait, IEditController,
     IEditControllerTrait, IMidiMapping, IMidiMappingTrait, INoteExpressionController,
-    INoteExpressionControllerTrait, IProcessContextRequirements,
-    IProcessContextRequirementsTrait, IUnitInfo, IUnitInfoTrait, IoMode, MediaType,
-    NoteExpressionTypeID, NoteExpressionTypeInfo, NoteExpressionValue, ParamID, ParamValue,
-    ParameterInfo, ProcessData, ProcessModes_, ProcessSetup, ProgramListID, ProgramListInfo,
-    RoutingInfo, SpeakerArrangement, String128, TChar, UnitID, UnitInfo,
+    INoteExpressionControllerTrait, IProcessContextRequirements, IProcessContextRequirementsTrait,
+    IUnitInfo, IUnitInfoTrait, IoMode, MediaType, NoteExpressionTypeID, NoteExpressionTypeInfo,
+    NoteExpressionValue, ParamID, ParamValue, ParameterInfo, ProcessData, ProcessModes_,
+    ProcessSetup, ProgramListID, ProgramListInfo, RoutingInfo, SpeakerArrangement, String128,
+    TChar, UnitID, UnitInfo,
 };
 use nice_plug::wrapper::vst3::vst3::Steinberg::{
     FIDString, FUnknown, IBStream, IPlugView, IPluginBaseTrait, IPluginFactory, IPluginFactory2,
-    IPluginFactory2Trait, IPluginFactory3, IPluginFactory3Trait, IPluginFactoryTrait,
-    PClassInfo, PClassInfo2, PClassInfoW, PFactoryInfo, TBool, TUID, int16, int32,
-    kInvalidArgument, kResultOk, tresult, uint32,
+    IPluginFactory2Trait, IPluginFactory3, IPluginFactory3Trait, IPluginFactoryTrait, PClassInfo,
+    PClassInfo2, PClassInfoW, PFactoryInfo, TBool, TUID, int16, int32, kInvalidArgument, kResultOk,
+    tresult, uint32,
 };
 use nice_plug::wrapper::vst3::vst3::{Class, ComPtr, ComWrapper};
 use nice_plug::wrapper::vst3::{PluginInfo, Wrapper};
@@ -261,7 +261,11 @@ impl IComponentTrait for Shim {
         unsafe { self.component.getBusInfo(media, dir, index, bus) }
     }
 
-    unsafe fn getRoutingInfo(&self, in_info: *mut RoutingInfo, out_info: *mut RoutingInfo) -> tresult {
+    unsafe fn getRoutingInfo(
+        &self,
+        in_info: *mut RoutingInfo,
+        out_info: *mut RoutingInfo,
+    ) -> tresult {
         unsafe { self.component.getRoutingInfo(in_info, out_info) }
     }
 
@@ -306,8 +310,7 @@ impl IEditControllerTrait for Shim {
     }
 
     unsafe fn getParameterInfo(&self, param_index: int32, info: *mut ParameterInfo) -> tresult {
-        if info.is_null() || param_index < 0 || param_index >= unsafe { self.getParameterCount() }
-        {
+        if info.is_null() || param_index < 0 || param_index >= unsafe { self.getParameterCount() } {
             return kInvalidArgument;
         }
         let result = unsafe { self.controller.getParameterInfo(param_index, info) };
@@ -344,7 +347,11 @@ impl IEditControllerTrait for Shim {
         }
     }
 
-    unsafe fn normalizedParamToPlain(&self, id: ParamID, value_normalized: ParamValue) -> ParamValue {
+    unsafe fn normalizedParamToPlain(
+        &self,
+        id: ParamID,
+        value_normalized: ParamValue,
+    ) -> ParamValue {
         unsafe { self.controller.normalizedParamToPlain(id, value_normalized) }
     }
 
@@ -378,8 +385,12 @@ impl IMidiMappingTrait for Shim {
         id: *mut ParamID,
     ) -> tresult {
         unsafe {
-            self.midi_mapping
-                .getMidiControllerAssignment(bus_index, channel, midi_controller_number, id)
+            self.midi_mapping.getMidiControllerAssignment(
+                bus_index,
+                channel,
+                midi_controller_number,
+                id,
+            )
         }
     }
 }

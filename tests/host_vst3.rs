@@ -536,27 +536,37 @@ fn vst3_bounce_safe_follows_the_per_call_process_mode() {
     let model = inst.param_id("A Model");
     let closed = inst.normalized_from_text(model, "Closed-back").unwrap();
     let crossfeed = inst.param_id("A Crossfeed");
-    let chu_moy = inst.normalized_from_text(crossfeed, "Chu Moy 700 Hz/6 dB").unwrap();
+    let chu_moy = inst
+        .normalized_from_text(crossfeed, "Chu Moy 700 Hz/6 dB")
+        .unwrap();
     let bounce = inst.param_id("Bounce-Safe");
     let voiced = parameter_changes(&[(model, &[(0, closed)]), (crossfeed, &[(0, chu_moy)])]);
     // Settle the voicing in real time.
-    let (_, _) = run(&inst, 0, SETTLE_BLOCKS, MAX_BLOCK, Some(&voiced), &stereo_sine);
+    let (_, _) = run(
+        &inst,
+        0,
+        SETTLE_BLOCKS,
+        MAX_BLOCK,
+        Some(&voiced),
+        &stereo_sine,
+    );
     let mut at = SETTLE_BLOCKS * MAX_BLOCK;
-    let mut render = |mode: i32,
-                      blocks: usize,
-                      changes: Option<&vst3::ComPtr<vst3::Steinberg::Vst::IParameterChanges>>| {
-        inst.set_call_mode(mode);
-        let (ins, outs) = run(&inst, at, blocks, MAX_BLOCK, changes, &stereo_sine);
-        at += blocks * MAX_BLOCK;
-        // Per block: the largest |out - in| over both channels.
-        (0..blocks)
-            .map(|b| {
-                let r = b * MAX_BLOCK..(b + 1) * MAX_BLOCK;
-                max_diff(&outs[0][r.clone()], &ins[0][r.clone()])
-                    .max(max_diff(&outs[1][r.clone()], &ins[1][r]))
-            })
-            .collect::<Vec<f32>>()
-    };
+    let mut render =
+        |mode: i32,
+         blocks: usize,
+         changes: Option<&vst3::ComPtr<vst3::Steinberg::Vst::IParameterChanges>>| {
+            inst.set_call_mode(mode);
+            let (ins, outs) = run(&inst, at, blocks, MAX_BLOCK, changes, &stereo_sine);
+            at += blocks * MAX_BLOCK;
+            // Per block: the largest |out - in| over both channels.
+            (0..blocks)
+                .map(|b| {
+                    let r = b * MAX_BLOCK..(b + 1) * MAX_BLOCK;
+                    max_diff(&outs[0][r.clone()], &ins[0][r.clone()])
+                        .max(max_diff(&outs[1][r.clone()], &ins[1][r]))
+                })
+                .collect::<Vec<f32>>()
+        };
     let show = |v: &[f32]| {
         v.iter()
             .map(|d| format!("{d:.1e}"))
