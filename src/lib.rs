@@ -19,6 +19,7 @@ pub mod params;
 pub mod settings;
 pub mod shared;
 pub mod state;
+pub mod vst3_shim;
 
 use background::Worker;
 use dsp::engine::Engine;
@@ -31,7 +32,8 @@ pub struct Cans {
     params: Arc<CansParams>,
     /// Built in `activate` for the host's sample rate; `None` until then.
     engine: Option<Engine>,
-    /// The host is rendering offline (bounce): bounce-safe bypass applies.
+    /// The host is rendering offline (bounce): bounce-safe bypass applies. Set in `activate`
+    /// from the host's buffer config, and per block from a VST3 host's process mode.
     offline_render: bool,
     /// The host gave us a mono input: copy it to both channels before processing.
     mono_input: bool,
@@ -171,12 +173,25 @@ impl Plugin for Cans {
         {
             worker.requests().refit();
         }
+        // A VST3 host flags an offline render per call (`vst3_shim`); entering or leaving
+        // one jumps to the new state with cleared filters, so a bounce is bit-exact from
+        // its first sample and independent of what played before it.
+        let mode_changed = match vst3_shim::host_offline() {
+            Some(offline) if offline != self.offline_render => {
+                self.offline_render = offline;
+                true
+            }
+            _ => false,
+        };
         let settings = self.current_settings();
         self.publish_offline_bypass();
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
         };
         engine.set(settings);
+        if mode_changed {
+            engine.reset();
+        }
         self.measurement_sync
             .release(engine.oldest_prepared_in_use());
         let open = self.shared.editor_open.load(Ordering::Relaxed);
@@ -264,4 +279,5 @@ impl Vst3Plugin for Cans {
 }
 
 nice_export_clap!(Cans);
-nice_export_vst3!(Cans);
+// The VST3 entry points are `vst3_shim`'s: nice-plug's wrapper behind an interposer that
+// fixes its process-mode handling and marks choice parameters as lists.

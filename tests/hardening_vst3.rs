@@ -8,7 +8,8 @@
 //!   refused. nice-plug 0.4.2 checks `index > count` where it must check `index >= count`
 //!   (VST3 `src/wrapper/vst3/wrapper.rs:627`, CLAP `src/wrapper/clap/wrapper.rs:3163`):
 //!   index == count reads past the parameter list, panics inside an `extern` function and
-//!   aborts the host.
+//!   aborts the host. Our VST3 entry points (`src/vst3_shim.rs`) refuse it before nice-plug
+//!   sees it; the CLAP wrapper still aborts.
 //! - Parameter events timed at or past the end of their block (a host bug): the VST3
 //!   wrapper clamps them; nice-plug 0.4.2's CLAP wrapper drops an event at `time ==
 //!   frames_count` and crashes (heap corruption / abort) on `time > frames_count`.
@@ -345,10 +346,9 @@ fn child_clap_param_info_at_count() {
     assert_eq!(plugin.param_info_at(count), None, "index == count accepted");
 }
 
-/// What a correct wrapper does: refuse index == count. Fails with nice-plug 0.4.2 (the
-/// child aborts); un-ignore when nice-plug fixes its bounds checks.
+/// What a correct wrapper does: refuse index == count (VST3: `src/vst3_shim.rs` checks it;
+/// nice-plug 0.4.2's own check would let it through and abort).
 #[test]
-#[ignore = "nice-plug 0.4.2: getParameterInfo(count) panics across FFI and aborts the host"]
 fn vst3_param_info_at_count_is_refused() {
     assert!(run_child("child_vst3_param_info_at_count").success());
 }
@@ -360,15 +360,12 @@ fn clap_param_info_at_count_is_refused() {
 }
 
 /// Pins the nice-plug 0.4.2 bug so the suite notices when an upgrade fixes it (then delete
-/// these two and un-ignore the two above): index == count aborts the process (SIGABRT)
-/// in both wrappers.
+/// this and un-ignore the CLAP test above): index == count aborts the process (SIGABRT)
+/// in the CLAP wrapper.
 #[test]
 fn nice_plug_0_4_2_param_info_at_count_still_aborts() {
     use std::os::unix::process::ExitStatusExt;
-    for child in [
-        "child_vst3_param_info_at_count",
-        "child_clap_param_info_at_count",
-    ] {
+    for child in ["child_clap_param_info_at_count"] {
         let status = run_child(child);
         eprintln!("{child}: {status:?}");
         assert_eq!(

@@ -162,6 +162,39 @@ fn vst3_buses_and_parameters() {
         .collect();
     assert_eq!(bypass, ["Bypass"]);
 
+    // Every choice parameter is a list (hosts show its names and give it a discrete
+    // automation lane); nothing else is.
+    let list_flag = vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsList as i32;
+    let mut lists: Vec<&str> = params
+        .iter()
+        .filter(|p| p.flags & list_flag != 0)
+        .map(|p| p.title.as_str())
+        .collect();
+    lists.sort_unstable();
+    assert_eq!(
+        lists,
+        [
+            "A Crossfeed",
+            "A Model",
+            "A/B",
+            "B Crossfeed",
+            "B Model",
+            "Monitor",
+            "Your Headphones"
+        ]
+    );
+    for p in params.iter().filter(|p| p.flags & list_flag != 0) {
+        let names: Vec<String> = (0..=p.step_count)
+            .map(|i| inst.value_text(p.id, i as f64 / p.step_count as f64))
+            .collect();
+        eprintln!("list {:<16} {}", p.title, names.join(" | "));
+        assert!(
+            names.iter().all(|n| n.parse::<f64>().is_err()),
+            "{}: named choices, not numbers: {names:?}",
+            p.title
+        );
+    }
+
     // The A/B switch is a two-step list showing A and B.
     let ab = params.iter().find(|p| p.title == "A/B").unwrap();
     assert_eq!(ab.step_count, 1);
@@ -464,18 +497,20 @@ fn vst3_bounce_safe_offline_render_after_reprepare() {
 }
 
 /// The same with a single setupProcessing(kOffline) before setActive(true), the usual
-/// sequence when a DAW switches to a bounce. Fails with nice-plug 0.4.2: its VST3
-/// `setupProcessing` stores the BufferConfig with the PREVIOUS process mode
-/// (`src/wrapper/vst3/wrapper.rs`, the store at line 994 comes before the mode update at
-/// line 1016), so `activate` sees Realtime and Bounce-Safe does not engage.
+/// sequence when a DAW switches to a bounce. (nice-plug 0.4.2's VST3 `setupProcessing`
+/// stores the BufferConfig with the PREVIOUS process mode, so `activate` would see
+/// Realtime; `src/vst3_shim.rs` works around it.)
 #[test]
-#[ignore = "nice-plug 0.4.2 VST3 setupProcessing hands activate the previous process mode"]
 fn vst3_bounce_safe_offline_render_single_setup() {
     let module = load();
     assert_eq!(
         render_diff_after_setups(&module, true, &[OFFLINE]),
         0.0,
         "Bounce-Safe on"
+    );
+    assert!(
+        render_diff_after_setups(&module, false, &[OFFLINE]) > 1e-3,
+        "Bounce-Safe off"
     );
     // And the way back: after a bounce, one setupProcessing(kRealtime) must bring the voicing
     // back, or the engineer keeps monitoring without it.
@@ -484,6 +519,88 @@ fn vst3_bounce_safe_offline_render_single_setup() {
         render_diff_after_setups(&module, true, &back) > 1e-3,
         "real time after a bounce"
     );
+    assert!(module.exit(), "ModuleExit");
+}
+
+/// A host that sets up processing once (real time) and flags a bounce only per call, in
+/// `ProcessData::processMode`, as Ardour does for an export or freewheel: Bounce-Safe
+/// engages from the first offline block, bit for bit, releases on the first real-time
+/// block, and a prefetch (anticipative, real-time) render is not taken for a bounce.
+/// Blocks of 512 with a voicing (Closed-back + Chu Moy) heard between the renders.
+#[test]
+fn vst3_bounce_safe_follows_the_per_call_process_mode() {
+    let module = load();
+    let inst = Instance::create(&module, &CANS_CID);
+    inst.start(SAMPLE_RATE, MAX_BLOCK as i32);
+    let model = inst.param_id("A Model");
+    let closed = inst.normalized_from_text(model, "Closed-back").unwrap();
+    let crossfeed = inst.param_id("A Crossfeed");
+    let chu_moy = inst
+        .normalized_from_text(crossfeed, "Chu Moy 700 Hz/6 dB")
+        .unwrap();
+    let bounce = inst.param_id("Bounce-Safe");
+    let voiced = parameter_changes(&[(model, &[(0, closed)]), (crossfeed, &[(0, chu_moy)])]);
+    // Settle the voicing in real time.
+    let (_, _) = run(
+        &inst,
+        0,
+        SETTLE_BLOCKS,
+        MAX_BLOCK,
+        Some(&voiced),
+        &stereo_sine,
+    );
+    let mut at = SETTLE_BLOCKS * MAX_BLOCK;
+    let mut render =
+        |mode: i32,
+         blocks: usize,
+         changes: Option<&vst3::ComPtr<vst3::Steinberg::Vst::IParameterChanges>>| {
+            inst.set_call_mode(mode);
+            let (ins, outs) = run(&inst, at, blocks, MAX_BLOCK, changes, &stereo_sine);
+            at += blocks * MAX_BLOCK;
+            // Per block: the largest |out - in| over both channels.
+            (0..blocks)
+                .map(|b| {
+                    let r = b * MAX_BLOCK..(b + 1) * MAX_BLOCK;
+                    max_diff(&outs[0][r.clone()], &ins[0][r.clone()])
+                        .max(max_diff(&outs[1][r.clone()], &ins[1][r]))
+                })
+                .collect::<Vec<f32>>()
+        };
+    let show = |v: &[f32]| {
+        v.iter()
+            .map(|d| format!("{d:.1e}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let modes = [
+        ("offline", OFFLINE),
+        ("real time", REALTIME),
+        ("prefetch", PREFETCH),
+        ("offline again", OFFLINE),
+        ("real time again", REALTIME),
+    ];
+    for (name, mode) in modes {
+        let per_block = render(mode, 8, None);
+        eprintln!("{name}: max |out - in| per block {}", show(&per_block));
+        if mode == OFFLINE {
+            assert!(
+                per_block.iter().all(|&d| d == 0.0),
+                "{name}: bit-exact from the first block: {per_block:?}"
+            );
+        } else {
+            assert!(
+                per_block.iter().all(|&d| d > 1e-3),
+                "{name}: voiced from the first block: {per_block:?}"
+            );
+        }
+    }
+    // Bounce-Safe off: an offline block is voiced.
+    let off = parameter_changes(&[(bounce, &[(0, 0.0)])]);
+    let per_block = render(OFFLINE, 4, Some(&off));
+    eprintln!("offline, Bounce-Safe off: {}", show(&per_block));
+    assert!(per_block.iter().all(|&d| d > 1e-3), "{per_block:?}");
+    inst.stop();
+    inst.terminate();
     assert!(module.exit(), "ModuleExit");
 }
 

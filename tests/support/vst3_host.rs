@@ -438,7 +438,8 @@ pub struct Instance {
     pub controller: ComPtr<IEditController>,
     /// Set when the controller is a separate object that was initialized by us.
     separate_controller: bool,
-    /// The process mode given to `setupProcessing`, repeated in every `ProcessData`.
+    /// The process mode given to `setupProcessing`, repeated in every `ProcessData` (until
+    /// [`Instance::set_call_mode`] changes the per-call mode alone).
     mode: Cell<i32>,
     _host: ComPtr<IHostApplication>,
 }
@@ -447,6 +448,7 @@ pub struct Instance {
 pub const SAMPLE_32: i32 = SymbolicSampleSizes_::kSample32 as i32;
 pub const REALTIME: i32 = ProcessModes_::kRealtime as i32;
 pub const OFFLINE: i32 = ProcessModes_::kOffline as i32;
+pub const PREFETCH: i32 = ProcessModes_::kPrefetch as i32;
 pub const AUDIO: MediaType = MediaTypes_::kAudio as MediaType;
 pub const EVENT: MediaType = MediaTypes_::kEvent as MediaType;
 pub const INPUT: BusDirection = BusDirections_::kInput as BusDirection;
@@ -618,6 +620,12 @@ impl Instance {
                 "setProcessing(true)"
             );
         }
+    }
+
+    /// The mode every following `ProcessData::processMode` carries, without a new
+    /// `setupProcessing` (how Ardour flags an export).
+    pub fn set_call_mode(&self, mode: i32) {
+        self.mode.set(mode);
     }
 
     /// setProcessing(false) + setActive(false).

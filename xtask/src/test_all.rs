@@ -6,6 +6,9 @@
 //! 3. The pedalboard (JUCE) VST3 test, when `tests/pedalboard/test_pedalboard.py` exists.
 //! 4. Ardour's headless VST3 scanner, when Ardour is installed (`tests/ardour_scan.sh`
 //!    checks what it reports: the scanner itself exits 0 even when a module fails).
+//! 5. A real Ardour session, headless (`tests/ardour/test_ardour_session.py`, driving
+//!    Ardour's `luasession` on the Dummy backend): Cans on the master bus, bounces with
+//!    Bounce-Safe on and off, automation, save and reopen.
 //!
 //! A step whose host is missing is skipped, unless `CANS_REQUIRE_ALL_HOSTS=1` (set by
 //! `.ci/run`), which makes a missing host a failure.
@@ -28,6 +31,7 @@ const VENV_PYTHON: &str = ".venv/bin/python";
 /// Where Debian's `ardour` package puts its headless VST3 scanner (Ardour 7 and 8).
 const ARDOUR_LIB_DIRS: &[&str] = &["/usr/lib/ardour8", "/usr/lib/ardour7"];
 const ARDOUR_SCAN_TEST: &str = "tests/ardour_scan.sh";
+const ARDOUR_SESSION_TEST: &str = "tests/ardour/test_ardour_session.py";
 /// Set to 1 to fail, not skip, a step whose host is missing.
 const REQUIRE_ALL_HOSTS_ENV: &str = "CANS_REQUIRE_ALL_HOSTS";
 
@@ -65,6 +69,9 @@ pub fn main(args: &[String]) -> Result<()> {
         });
         timed(&mut steps, "pedalboard VST3 test", || pedalboard(&ws));
         timed(&mut steps, "Ardour VST3 scanner", || ardour_scan(&ws));
+        timed(&mut steps, "Ardour session (luasession)", || {
+            ardour_session(&ws)
+        });
     }
 
     print_summary(&steps);
@@ -133,6 +140,33 @@ fn ardour_scan(ws: &Workspace) -> Result<Outcome> {
     workspace::run(
         Command::new("sh")
             .arg(ws.root.join(ARDOUR_SCAN_TEST))
+            .arg(ws.vst3_bundle())
+            .env("ARDOUR_LIB", lib_dir),
+    )?;
+    Ok(Outcome::Passed)
+}
+
+fn ardour_session(ws: &Workspace) -> Result<Outcome> {
+    let Some(lib_dir) = ARDOUR_LIB_DIRS
+        .iter()
+        .map(Path::new)
+        .find(|d| d.join("luasession").exists())
+    else {
+        return Ok(Outcome::Skipped(
+            "Ardour's luasession not installed (apt-get install ardour)".into(),
+        ));
+    };
+    let python = ws.root.join(VENV_PYTHON);
+    if !python.exists() {
+        bail!(
+            "{} missing: create it with `python3 -m venv .venv && .venv/bin/pip install -r \
+             tests/pedalboard/requirements.txt` (see README)",
+            python.display()
+        );
+    }
+    workspace::run(
+        Command::new(python)
+            .arg(ws.root.join(ARDOUR_SESSION_TEST))
             .arg(ws.vst3_bundle())
             .env("ARDOUR_LIB", lib_dir),
     )?;
