@@ -478,3 +478,64 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
             .is_some()
     );
 }
+
+/// Issue 11's reload bug: load a file, switch "Your Headphones" back to Generic, load the
+/// same file again: the second load must select "Loaded Measurement" again (its status
+/// line is the same as the first's, so an editor that waits for a *changed* message never
+/// notices that the second load finished).
+#[test]
+fn loading_the_same_file_again_selects_loaded_measurement_again() {
+    let (mut h, fx, calls) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    let dir = std::env::temp_dir().join(format!("cans-ui-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("again.csv");
+    let mut csv = String::from("frequency,raw\n");
+    for i in 0..40 {
+        let f = 20.0 * 2f64.powf(i as f64 / 4.0);
+        csv.push_str(&format!("{f:.2},{:.2}\n", (i as f64 * 0.2).cos()));
+    }
+    std::fs::write(&good, csv).unwrap();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text(&good.display().to_string());
+    h.run();
+    let select_custom = vec![
+        Event::Begin("Your Headphones".into()),
+        Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
+        Event::End("Your Headphones".into()),
+    ];
+
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(fx.recorder.take(), select_custom);
+    assert_eq!(fx.params.phones.value(), Phones::Custom);
+
+    // Back to Generic through the picker.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Your Headphones")
+        .click();
+    h.run();
+    h.get_by_label("Generic").click();
+    h.run();
+    assert_eq!(fx.params.phones.value(), Phones::Generic);
+    fx.recorder.take();
+
+    // The same file again.
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    h.run();
+    assert_eq!(calls.lock().unwrap().len(), 2, "both loads were requested");
+    assert_eq!(
+        fx.recorder.take(),
+        select_custom,
+        "the second load of the same file selects Loaded Measurement again"
+    );
+    assert_eq!(fx.params.phones.value(), Phones::Custom);
+    assert!(
+        h.query_by_label_contains("Loaded again.csv: correction with")
+            .is_some()
+    );
+    std::fs::remove_file(&good).unwrap();
+}
