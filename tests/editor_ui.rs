@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use cans::dsp::meters::analyzer_ring;
 use cans::editor::App;
 use cans::editor::loader::{BackgroundLoader, MeasurementLoader};
-use cans::measurement::{MeasurementShared, run_task};
+use cans::measurement::{LoadError, LoadState, LoadStatus, MeasurementShared, Origin, run_task};
+use cans::models::csv::CsvError;
 use cans::params::{AbSlot, CansParams, Model, Phones};
 use cans::shared::Shared;
 use egui_kittest::Harness;
@@ -94,7 +95,7 @@ impl MeasurementLoader for CountingLoader {
         self.inner.request_load(path)
     }
 
-    fn status(&self) -> Option<Result<String, String>> {
+    fn status(&self) -> LoadStatus {
         self.inner.status()
     }
 
@@ -395,7 +396,7 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
 /// A loader that finishes later, like the background task of `crate::measurement`.
 struct DeferredLoader {
     requested: Arc<Mutex<Vec<String>>>,
-    status: Arc<Mutex<Option<Result<String, String>>>>,
+    status: Arc<Mutex<LoadStatus>>,
 }
 
 impl MeasurementLoader for DeferredLoader {
@@ -406,9 +407,17 @@ impl MeasurementLoader for DeferredLoader {
             .push(path.display().to_string());
     }
 
-    fn status(&self) -> Option<Result<String, String>> {
+    fn status(&self) -> LoadStatus {
         self.status.lock().unwrap().clone()
     }
+}
+
+/// The background task finishing a load with `state`: the next generation.
+fn finish_load(status: &Mutex<LoadStatus>, state: LoadState) {
+    let mut status = status.lock().unwrap();
+    status.generation += 1;
+    status.origin = Some(Origin::Load);
+    status.state = state;
 }
 
 #[test]
@@ -418,7 +427,7 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     let shared = Arc::new(Shared::new(rx));
     let recorder = Arc::new(Recorder::default());
     let requested = Arc::new(Mutex::new(Vec::new()));
-    let status = Arc::new(Mutex::new(None));
+    let status = Arc::new(Mutex::new(LoadStatus::default()));
     let loader = Box::new(DeferredLoader {
         requested: requested.clone(),
         status: status.clone(),
@@ -449,7 +458,13 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     );
 
     // The task fails: the message shows, nothing changes.
-    *status.lock().unwrap() = Some(Err("row 3 is not a number pair".into()));
+    finish_load(
+        &status,
+        LoadState::Failed(LoadError::File {
+            path: "/data/mine.csv".into(),
+            error: CsvError::Io("row 3 is not a number pair".into()),
+        }),
+    );
     h.run();
     assert!(
         h.query_by_label_contains("row 3 is not a number pair")
@@ -461,7 +476,15 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     // A second request succeeds later: "Loaded Measurement" is selected once.
     h.get_by_label("Load measurement…").click();
     h.run();
-    *status.lock().unwrap() = Some(Ok("Loaded mine.csv: correction with 8 sections".into()));
+    finish_load(
+        &status,
+        LoadState::Loaded {
+            path: "/data/mine.csv".into(),
+            sections: 8,
+            fit_rms_db: 0.1,
+            fit_max_db: 0.4,
+        },
+    );
     h.run();
     h.run();
     assert_eq!(
