@@ -562,3 +562,58 @@ fn loading_the_same_file_again_selects_loaded_measurement_again() {
     );
     std::fs::remove_file(&good).unwrap();
 }
+
+/// A re-fit (a session restore) that finishes while the editor waits for its load is not
+/// that load: nothing is selected until the load itself finishes.
+#[test]
+fn a_refit_finishing_during_a_pending_load_selects_nothing() {
+    let params = Arc::new(CansParams::default());
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
+    let status = Arc::new(Mutex::new(LoadStatus::default()));
+    let loader = Box::new(DeferredLoader {
+        requested: Arc::new(Mutex::new(Vec::new())),
+        status: status.clone(),
+    });
+    let app = App::new(params.clone(), shared, loader);
+    let gui = GuiContext::new(recorder.clone());
+    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
+        |ui, state: &mut (App, Option<GuiContext>)| {
+            if let Some(gui) = state.1.take() {
+                state.0.open(ui.ctx(), gui);
+            }
+            state.0.draw(ui);
+        },
+        (app, Some(gui)),
+    );
+    h.run();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text("/data/mine.csv");
+    h.run();
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    let loaded = LoadState::Loaded {
+        path: "/data/session.csv".into(),
+        sections: 6,
+        fit_rms_db: 0.1,
+        fit_max_db: 0.4,
+    };
+    {
+        let mut s = status.lock().unwrap();
+        s.generation += 1;
+        s.origin = Some(Origin::Refit);
+        s.state = loaded.clone();
+    }
+    h.run();
+    assert!(
+        recorder.take().is_empty(),
+        "a re-fit answers no load request"
+    );
+    assert_eq!(params.phones.value(), Phones::Generic);
+    finish_load(&status, loaded);
+    h.run();
+    assert_eq!(params.phones.value(), Phones::Custom);
+}
