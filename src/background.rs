@@ -11,9 +11,10 @@
 //!
 //! The audio thread only sets an atomic flag: no allocation, no lock, no system call (an
 //! unpark is a futex wake when the thread sleeps); the thread polls its flags every
-//! [`POLL_INTERVAL`] besides being woken by the editor's requests. Dropping the worker
-//! stops a fit in progress (checked every optimiser iteration), so removing the plug-in
-//! never waits for a fit.
+//! [`POLL_INTERVAL`] besides being woken by the editor's requests, and at each poll frees
+//! the corrections the audio thread has released ([`MeasurementShared::collect`]).
+//! Dropping the worker stops a fit in progress (checked every optimiser iteration), so
+//! removing the plug-in never waits for a fit.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::Duration;
 
-use crate::measurement::{self, MeasurementShared, MeasurementStatus, Task};
+use crate::measurement::{self, LoadError, LoadState, MeasurementShared, Task};
 use crate::models::fit::Stop;
 use crate::params::CansParams;
 
@@ -131,6 +132,9 @@ fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParam
         if pending.shutdown.load(Ordering::Acquire) {
             return;
         }
+        // Free the corrections the audio thread has let go of since the last poll (it
+        // never frees them itself), also when nothing new is published.
+        shared.collect();
         let load = pending
             .load
             .lock()
@@ -157,14 +161,47 @@ fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParam
 
 /// Run one task, containing a panic (a bug in fitting must cost the fit, not the host).
 pub fn run_contained(task: Task, shared: &MeasurementShared, params: &CansParams, stop: Stop) {
+    let origin = task.origin();
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         measurement::run_task_until(task, shared, &params.custom_measurement, stop)
     }));
     if ran.is_err() {
-        shared.set_status(MeasurementStatus::Failed {
-            message: "Fitting the measurement failed unexpectedly; the previous correction \
-                      is unchanged."
-                .into(),
-        });
+        shared.finish(origin, LoadState::Failed(LoadError::FitPanicked));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::biquad::{Section, SectionKind};
+    use crate::dsp::cascade::SectionList;
+
+    /// The audio thread only releases a correction it no longer uses; the worker's poll
+    /// frees it, without waiting for the next publish.
+    #[test]
+    fn the_worker_frees_released_corrections_without_a_new_publish() {
+        let (shared, mut sync) = MeasurementShared::new();
+        let shared = Arc::new(shared);
+        let params = Arc::new(CansParams::default());
+        let stored = params.custom_measurement.clone();
+        let section = |gain| Section::new(SectionKind::Peaking, 1000.0, 1.0, gain);
+        // Two corrections published before the audio thread looked: both kept.
+        shared.publish(SectionList::from_slice(&[section(3.0)]));
+        shared.publish(SectionList::from_slice(&[section(-3.0)]));
+        assert_eq!(shared.kept_corrections(), 2);
+        let _worker = Worker::spawn(shared.clone(), params).expect("a thread");
+        // The audio thread takes the newest and holds nothing older.
+        sync.update(&stored);
+        sync.release(None);
+        let t0 = std::time::Instant::now();
+        while shared.kept_corrections() > 1 {
+            assert!(
+                t0.elapsed() < 20 * POLL_INTERVAL,
+                "the worker never freed the released correction"
+            );
+            thread::sleep(POLL_INTERVAL / 10);
+        }
+        assert_eq!(shared.kept_corrections(), 1);
+        assert_eq!(shared.correction().as_ref(), sync.correction());
     }
 }

@@ -137,6 +137,23 @@ impl StoredMeasurement {
     }
 }
 
+/// `custom_measurement` is a nice-plug persistent field.
+impl<'a> nice_plug::params::persist::PersistentField<'a, Option<CustomMeasurement>>
+    for StoredMeasurement
+{
+    /// Called when the host restores a session.
+    fn set(&self, new_value: Option<CustomMeasurement>) {
+        self.restore(new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&Option<CustomMeasurement>) -> R,
+    {
+        self.with(|v| f(v))
+    }
+}
+
 /// Clamp every stored parameter value into its parameter's range before nice-plug applies
 /// it. nice-plug 0.4.2 stores a plain value from a session as is: an enum index past the
 /// last variant later panics inside nice-plug when the state is saved (indexing the variant

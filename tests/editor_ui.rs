@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use cans::dsp::meters::analyzer_ring;
 use cans::editor::App;
 use cans::editor::loader::{BackgroundLoader, MeasurementLoader};
-use cans::measurement::{MeasurementShared, run_task};
+use cans::measurement::{LoadError, LoadState, LoadStatus, MeasurementShared, Origin, run_task};
+use cans::models::csv::CsvError;
 use cans::params::{AbSlot, CansParams, Model, Phones};
 use cans::shared::Shared;
 use egui_kittest::Harness;
@@ -94,7 +95,7 @@ impl MeasurementLoader for CountingLoader {
         self.inner.request_load(path)
     }
 
-    fn status(&self) -> Option<Result<String, String>> {
+    fn status(&self) -> LoadStatus {
         self.inner.status()
     }
 
@@ -395,7 +396,7 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
 /// A loader that finishes later, like the background task of `crate::measurement`.
 struct DeferredLoader {
     requested: Arc<Mutex<Vec<String>>>,
-    status: Arc<Mutex<Option<Result<String, String>>>>,
+    status: Arc<Mutex<LoadStatus>>,
 }
 
 impl MeasurementLoader for DeferredLoader {
@@ -406,9 +407,17 @@ impl MeasurementLoader for DeferredLoader {
             .push(path.display().to_string());
     }
 
-    fn status(&self) -> Option<Result<String, String>> {
+    fn status(&self) -> LoadStatus {
         self.status.lock().unwrap().clone()
     }
+}
+
+/// The background task finishing a load with `state`: the next generation.
+fn finish_load(status: &Mutex<LoadStatus>, state: LoadState) {
+    let mut status = status.lock().unwrap();
+    status.generation += 1;
+    status.origin = Some(Origin::Load);
+    status.state = state;
 }
 
 #[test]
@@ -418,7 +427,7 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     let shared = Arc::new(Shared::new(rx));
     let recorder = Arc::new(Recorder::default());
     let requested = Arc::new(Mutex::new(Vec::new()));
-    let status = Arc::new(Mutex::new(None));
+    let status = Arc::new(Mutex::new(LoadStatus::default()));
     let loader = Box::new(DeferredLoader {
         requested: requested.clone(),
         status: status.clone(),
@@ -449,7 +458,13 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     );
 
     // The task fails: the message shows, nothing changes.
-    *status.lock().unwrap() = Some(Err("row 3 is not a number pair".into()));
+    finish_load(
+        &status,
+        LoadState::Failed(LoadError::File {
+            path: "/data/mine.csv".into(),
+            error: CsvError::Io("row 3 is not a number pair".into()),
+        }),
+    );
     h.run();
     assert!(
         h.query_by_label_contains("row 3 is not a number pair")
@@ -461,7 +476,15 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     // A second request succeeds later: "Loaded Measurement" is selected once.
     h.get_by_label("Load measurement…").click();
     h.run();
-    *status.lock().unwrap() = Some(Ok("Loaded mine.csv: correction with 8 sections".into()));
+    finish_load(
+        &status,
+        LoadState::Loaded {
+            path: "/data/mine.csv".into(),
+            sections: 8,
+            fit_rms_db: 0.1,
+            fit_max_db: 0.4,
+        },
+    );
     h.run();
     h.run();
     assert_eq!(
@@ -477,4 +500,120 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
         h.query_by_label_contains("correction with 8 sections")
             .is_some()
     );
+}
+
+/// Issue 11's reload bug: load a file, switch "Your Headphones" back to Generic, load the
+/// same file again: the second load must select "Loaded Measurement" again (its status
+/// line is the same as the first's, so an editor that waits for a *changed* message never
+/// notices that the second load finished).
+#[test]
+fn loading_the_same_file_again_selects_loaded_measurement_again() {
+    let (mut h, fx, calls) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    let dir = std::env::temp_dir().join(format!("cans-ui-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("again.csv");
+    let mut csv = String::from("frequency,raw\n");
+    for i in 0..40 {
+        let f = 20.0 * 2f64.powf(i as f64 / 4.0);
+        csv.push_str(&format!("{f:.2},{:.2}\n", (i as f64 * 0.2).cos()));
+    }
+    std::fs::write(&good, csv).unwrap();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text(&good.display().to_string());
+    h.run();
+    let select_custom = vec![
+        Event::Begin("Your Headphones".into()),
+        Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
+        Event::End("Your Headphones".into()),
+    ];
+
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    assert_eq!(fx.recorder.take(), select_custom);
+    assert_eq!(fx.params.phones.value(), Phones::Custom);
+
+    // Back to Generic through the picker.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Your Headphones")
+        .click();
+    h.run();
+    h.get_by_label("Generic").click();
+    h.run();
+    assert_eq!(fx.params.phones.value(), Phones::Generic);
+    fx.recorder.take();
+
+    // The same file again.
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    h.run();
+    assert_eq!(calls.lock().unwrap().len(), 2, "both loads were requested");
+    assert_eq!(
+        fx.recorder.take(),
+        select_custom,
+        "the second load of the same file selects Loaded Measurement again"
+    );
+    assert_eq!(fx.params.phones.value(), Phones::Custom);
+    assert!(
+        h.query_by_label_contains("Loaded again.csv: correction with")
+            .is_some()
+    );
+    std::fs::remove_file(&good).unwrap();
+}
+
+/// A re-fit (a session restore) that finishes while the editor waits for its load is not
+/// that load: nothing is selected until the load itself finishes.
+#[test]
+fn a_refit_finishing_during_a_pending_load_selects_nothing() {
+    let params = Arc::new(CansParams::default());
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
+    let status = Arc::new(Mutex::new(LoadStatus::default()));
+    let loader = Box::new(DeferredLoader {
+        requested: Arc::new(Mutex::new(Vec::new())),
+        status: status.clone(),
+    });
+    let app = App::new(params.clone(), shared, loader);
+    let gui = GuiContext::new(recorder.clone());
+    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
+        |ui, state: &mut (App, Option<GuiContext>)| {
+            if let Some(gui) = state.1.take() {
+                state.0.open(ui.ctx(), gui);
+            }
+            state.0.draw(ui);
+        },
+        (app, Some(gui)),
+    );
+    h.run();
+    let field = "Measurement file (AutoEq CSV)";
+    h.get_by_label(field).click();
+    h.run();
+    h.get_by_label(field).type_text("/data/mine.csv");
+    h.run();
+    h.get_by_label("Load measurement…").click();
+    h.run();
+    let loaded = LoadState::Loaded {
+        path: "/data/session.csv".into(),
+        sections: 6,
+        fit_rms_db: 0.1,
+        fit_max_db: 0.4,
+    };
+    {
+        let mut s = status.lock().unwrap();
+        s.generation += 1;
+        s.origin = Some(Origin::Refit);
+        s.state = loaded.clone();
+    }
+    h.run();
+    assert!(
+        recorder.take().is_empty(),
+        "a re-fit answers no load request"
+    );
+    assert_eq!(params.phones.value(), Phones::Generic);
+    finish_load(&status, loaded);
+    h.run();
+    assert_eq!(params.phones.value(), Phones::Custom);
 }

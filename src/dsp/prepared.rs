@@ -146,6 +146,11 @@ impl<T> Preparer<T> {
     pub fn latest(&self) -> Option<&Prepared<T>> {
         self.kept.last()
     }
+
+    /// How many values are kept for the audio side (without collecting).
+    pub fn kept(&self) -> usize {
+        self.kept.len()
+    }
 }
 
 /// The audio side. Every method is wait-free and allocation-free.

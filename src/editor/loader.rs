@@ -8,21 +8,21 @@ use std::sync::Arc;
 
 use crate::dsp::cascade::SectionList;
 use crate::dsp::prepared::Prepared;
-use crate::measurement::{MeasurementShared, MeasurementStatus, Task};
+use crate::measurement::{LoadStatus, MeasurementShared, Task};
 
 /// Where the loader sends its work (the background thread's requests in the plug-in; a
 /// function that runs the task at once in tests).
 pub type Submit = Arc<dyn Fn(Task) + Send + Sync>;
 
 /// Loading may finish later (a background task): the editor polls [`status`](Self::status)
-/// every frame, and selects "Loaded Measurement" when a request it made succeeds.
+/// every frame, and selects "Loaded Measurement" when a load that finished after its
+/// request (a newer [`LoadStatus::generation`]) succeeded.
 pub trait MeasurementLoader: Send + 'static {
     /// Start loading the measurement CSV at `path`.
     fn request_load(&mut self, path: &Path);
 
-    /// The state of the last load: `Ok` with a status line, `Err` with the reason the file
-    /// was refused, `None` when nothing was loaded.
-    fn status(&self) -> Option<Result<String, String>>;
+    /// The outcome of the last finished task, numbered by its generation.
+    fn status(&self) -> LoadStatus;
 
     /// The correction fitted from the loaded measurement (used by the response plot when
     /// "Your Headphones" is "Loaded Measurement").
@@ -49,12 +49,8 @@ impl MeasurementLoader for BackgroundLoader {
         (self.submit)(Task::LoadMeasurement(path.to_path_buf()));
     }
 
-    fn status(&self) -> Option<Result<String, String>> {
-        match self.shared.status() {
-            MeasurementStatus::None => None,
-            s if s.is_error() => Some(Err(s.message())),
-            s => Some(Ok(s.message())),
-        }
+    fn status(&self) -> LoadStatus {
+        self.shared.status()
     }
 
     fn correction(&self) -> Option<Prepared<SectionList>> {

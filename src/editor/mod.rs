@@ -20,6 +20,7 @@ use nice_plug_egui::{
 
 use crate::dsp::cascade::SectionList;
 use crate::dsp::prepared::Prepared;
+use crate::measurement::LoadState;
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Phones, SlotParams};
 use crate::settings::slot_settings;
 use crate::shared::Shared;
@@ -110,8 +111,9 @@ pub struct App {
     loader: Box<dyn MeasurementLoader>,
     /// The measurement path typed (or last loaded).
     path_text: String,
-    /// A load was requested and has not finished: the loader's status at the request.
-    load_pending: Option<Option<Result<String, String>>>,
+    /// A load was requested and has not finished: the loader's status generation at the
+    /// request (a load that finishes later has a greater one).
+    load_pending: Option<u64>,
 }
 
 pub fn create(
@@ -287,27 +289,27 @@ impl App {
                 self.load_measurement();
             }
             let status = self.loader.status();
-            if let Some(before) = &self.load_pending
-                && *before != status
+            if let Some(requested_at) = self.load_pending
+                && let Some(state) = status.load_finished_since(requested_at)
             {
                 // The request finished: select the loaded measurement if it succeeded.
                 self.load_pending = None;
-                if matches!(status, Some(Ok(_))) {
+                if state.is_loaded() {
                     controls::set_once(setter, &self.params.phones, Phones::Custom);
                 }
             }
-            match &status {
-                Some(Ok(msg)) => {
-                    ui.label(RichText::new(msg).small().color(theme::OK));
+            match &status.state {
+                LoadState::Loaded { .. } => {
+                    ui.label(RichText::new(status.message()).small().color(theme::OK));
                 }
-                Some(Err(msg)) => {
+                LoadState::Failed(e) => {
                     ui.label(
-                        RichText::new(format!("Not loaded: {msg}"))
+                        RichText::new(format!("Not loaded: {}", e.message()))
                             .small()
                             .color(theme::WARN),
                     );
                 }
-                None => {}
+                LoadState::None => {}
             }
         });
         ui.add_space(6.0);
@@ -344,7 +346,7 @@ impl App {
         if path.is_empty() {
             return;
         }
-        self.load_pending = Some(self.loader.status());
+        self.load_pending = Some(self.loader.status().generation);
         self.loader.request_load(std::path::Path::new(&path));
     }
 

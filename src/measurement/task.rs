@@ -1,35 +1,17 @@
-//! "Your own measurement": load an AutoEq-style CSV of the listener's headphones, fit the
-//! correction to the Harman over-ear 2018 target off the audio thread, and hand it to the
-//! audio thread lock-free.
-//!
-//! Flow:
-//! - The editor submits [`Task::LoadMeasurement`], run on the plug-in's background thread
-//!   (`crate::background`). The file is parsed (`models::csv`), the delta
-//!   *measurement − Harman OE 2018 (GRAS)* is fitted (`models::fit`), and the correction
-//!   (the fitted delta's exact inverse) is published as a prepared resource
-//!   (`dsp::prepared`: built here, handed to the audio thread lock-free, freed here). The
-//!   measurement is stored in the persisted `custom_measurement` field so a session
-//!   reload restores it. A bad file changes nothing but the status message.
-//! - On `activate` and whenever the host restores a session ([`StoredMeasurement::restore`],
-//!   noticed by [`AudioSync::update`] with one atomic read), [`Task::RefitStored`] fits the
-//!   stored measurement again (deterministic, and cached, so it gives the same sections).
-//! - `process` calls [`AudioSync::update`]: a wait-free pop of the newest correction,
-//!   which the engine settings then refer to by handle.
-//!
-//! The user's file is assumed to be measured like AutoEq's oratory1990 data (GRAS 43AG
-//! type rig), which is what the Harman OE 2018 target file is for.
+//! The load/fit workflow: the background tasks, run on the plug-in's background thread
+//! (`crate::background`), and the fit cache that makes re-fitting the same data free.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use nice_plug::params::persist::PersistentField;
-
 use crate::dsp::cascade::SectionList;
-use crate::dsp::prepared::{self, Prepared, Preparer, Receiver};
-use crate::models::csv::{self, CsvError, Measurement};
+use crate::models::csv::{self, Measurement};
 use crate::models::data::Rig;
 use crate::models::fit::{self, FitResult, MAX_FIT_SECTIONS, Stop};
 use crate::state::{CustomMeasurement, StoredMeasurement};
+
+use super::shared::MeasurementShared;
+use super::status::{LoadError, LoadState, Origin};
 
 /// Background work of the plug-in (run by `crate::background`).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,117 +24,38 @@ pub enum Task {
     ClearMeasurement,
 }
 
-/// What the editor shows about the loaded measurement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MeasurementStatus {
-    /// No measurement loaded.
-    None,
-    /// A measurement is loaded and its correction is active (when "Your Headphones" is
-    /// set to the loaded measurement).
-    Loaded {
-        /// Where it came from (informational).
-        path: String,
-        sections: usize,
-        /// Fit error of the correction against the smoothed measured delta, dB.
-        fit_rms_db: f64,
-        fit_max_db: f64,
-    },
-    /// The last load failed; the previous correction (if any) is still active.
-    Failed { message: String },
-}
-
-impl MeasurementStatus {
-    /// One line for the editor.
-    pub fn message(&self) -> String {
+impl Task {
+    /// The [`Origin`] of the status this task leaves.
+    pub fn origin(&self) -> Origin {
         match self {
-            MeasurementStatus::None => "No measurement loaded.".to_owned(),
-            MeasurementStatus::Loaded {
-                path,
-                sections,
-                fit_rms_db,
-                fit_max_db,
-            } => format!(
-                "Loaded {}: correction with {sections} sections \
-                 (fit error {fit_rms_db:.2} dB RMS, {fit_max_db:.2} dB max).",
-                file_name(path)
-            ),
-            MeasurementStatus::Failed { message } => message.clone(),
+            Task::LoadMeasurement(_) => Origin::Load,
+            Task::RefitStored => Origin::Refit,
+            Task::ClearMeasurement => Origin::Clear,
         }
     }
-
-    pub fn is_error(&self) -> bool {
-        matches!(self, MeasurementStatus::Failed { .. })
-    }
 }
 
-fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_owned())
-}
+/// The last fit, keyed by its measurement.
+#[derive(Default)]
+pub(super) struct FitCache(Mutex<Option<(Measurement, FitResult)>>);
 
-/// Everything the background task and the editor share (the audio thread has its
-/// [`AudioSync`]).
-pub struct MeasurementShared {
-    /// Publishes fitted corrections to the audio thread (never locked there).
-    corrections: Mutex<Preparer<SectionList>>,
-    status: Mutex<MeasurementStatus>,
-    /// The last fit, keyed by its measurement, so re-fitting the same data is free.
-    cache: Mutex<Option<(Measurement, FitResult)>>,
-}
-
-impl MeasurementShared {
-    /// The shared state and the audio thread's end of its correction channel.
-    pub fn new() -> (Self, AudioSync) {
-        let (preparer, receiver) = prepared::channel();
-        let shared = Self {
-            corrections: Mutex::new(preparer),
-            status: Mutex::new(MeasurementStatus::None),
-            cache: Mutex::new(None),
-        };
-        (shared, AudioSync::new(receiver))
-    }
-
-    /// Hand a correction to the audio thread.
-    pub fn publish(&self, correction: SectionList) {
-        lock(&self.corrections).publish(correction);
-    }
-
-    /// The last published correction (editor, tests; never the audio thread).
-    pub fn correction(&self) -> Option<Prepared<SectionList>> {
-        lock(&self.corrections).latest().cloned()
-    }
-
-    /// Free corrections the audio thread no longer uses (background thread).
-    pub fn collect(&self) {
-        lock(&self.corrections).collect();
-    }
-
-    /// The current status (for the editor; never call from the audio thread).
-    pub fn status(&self) -> MeasurementStatus {
-        lock(&self.status).clone()
-    }
-
-    pub fn set_status(&self, status: MeasurementStatus) {
-        *lock(&self.status) = status;
-    }
-
+impl FitCache {
     /// Fit (or reuse the cached fit of) a measurement; `None` if stopped.
     fn fit(&self, m: &Measurement, stop: Stop) -> Option<FitResult> {
-        if let Some((cached, fit)) = lock(&self.cache).as_ref()
+        if let Some((cached, fit)) = self.lock().as_ref()
             && cached == m
         {
             return Some(fit.clone());
         }
+        // Not locked while fitting: `activate` may re-fit while the background thread fits.
         let fit = fit::fit_until(&measurement_delta(m), MAX_FIT_SECTIONS, stop)?;
-        *lock(&self.cache) = Some((m.clone(), fit.clone()));
+        *self.lock() = Some((m.clone(), fit.clone()));
         Some(fit)
     }
-}
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Measurement, FitResult)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The fitted delta *measurement − Harman OE 2018 (GRAS)*; its inverse is the correction.
@@ -171,7 +74,8 @@ pub fn run_task(task: Task, shared: &MeasurementShared, stored: &StoredMeasureme
     run_task_until(task, shared, stored, &|| false);
 }
 
-/// Run one task (on the plug-in's background thread, `crate::background`). A fit stopped
+/// Run one task (on the plug-in's background thread, `crate::background`). Every task
+/// that finishes sets the next [`LoadStatus`](super::LoadStatus) generation; a fit stopped
 /// by `stop()` changes nothing: no correction, status or stored measurement.
 pub fn run_task_until(
     task: Task,
@@ -179,137 +83,77 @@ pub fn run_task_until(
     stored: &StoredMeasurement,
     stop: Stop,
 ) {
-    match task {
-        Task::LoadMeasurement(path) => match csv::parse_file(&path) {
-            Ok(m) => {
-                let path = path.to_string_lossy().into_owned();
-                if !apply(shared, &m, path.clone(), stop) {
-                    return;
+    let origin = task.origin();
+    let state = match task {
+        Task::LoadMeasurement(path) => {
+            let path_text = path.to_string_lossy().into_owned();
+            match csv::parse_file(&path) {
+                Ok(m) => {
+                    let Some(state) = apply(shared, &m, path_text.clone(), stop) else {
+                        return;
+                    };
+                    stored.store(Some(CustomMeasurement {
+                        path: path_text,
+                        frequency_hz: m.frequency_hz,
+                        raw_db: m.raw_db,
+                    }));
+                    state
                 }
-                stored.store(Some(CustomMeasurement {
-                    path,
-                    frequency_hz: m.frequency_hz,
-                    raw_db: m.raw_db,
-                }));
+                Err(error) => LoadState::Failed(LoadError::File {
+                    path: path_text,
+                    error,
+                }),
             }
-            Err(e) => shared.set_status(MeasurementStatus::Failed {
-                message: format!(
-                    "Could not load {}: {e} The previous correction is unchanged.",
-                    file_name(&path.to_string_lossy())
-                ),
-            }),
-        },
+        }
         Task::RefitStored => match stored.get() {
             None => {
                 shared.publish(SectionList::EMPTY);
-                shared.set_status(MeasurementStatus::None);
+                LoadState::None
             }
             Some(cm) => match csv::from_columns(&cm.frequency_hz, &cm.raw_db) {
-                Ok(m) => {
-                    apply(shared, &m, cm.path, stop);
-                }
+                Ok(m) => match apply(shared, &m, cm.path, stop) {
+                    Some(state) => state,
+                    None => return,
+                },
                 Err(e) => {
                     shared.publish(SectionList::EMPTY);
-                    shared.set_status(stored_invalid(&e));
+                    LoadState::Failed(LoadError::StoredDamaged(e))
                 }
             },
         },
         Task::ClearMeasurement => {
             stored.store(None);
             shared.publish(SectionList::EMPTY);
-            shared.set_status(MeasurementStatus::None);
+            LoadState::None
         }
-    }
-}
-
-fn stored_invalid(e: &CsvError) -> MeasurementStatus {
-    MeasurementStatus::Failed {
-        message: format!("The measurement stored in this session is damaged ({e}); no correction."),
-    }
-}
-
-/// Fit `m` and publish its correction; false (nothing changed) if the fit was stopped.
-fn apply(shared: &MeasurementShared, m: &Measurement, path: String, stop: Stop) -> bool {
-    let Some(fit) = shared.fit(m, stop) else {
-        return false;
     };
+    shared.finish(origin, state);
+}
+
+/// Fit `m` and publish its correction; `None` (nothing changed) if the fit was stopped.
+fn apply(
+    shared: &MeasurementShared,
+    m: &Measurement,
+    path: String,
+    stop: Stop,
+) -> Option<LoadState> {
+    let fit = shared.cache.fit(m, stop)?;
     shared.publish(fit.sections.inverse());
-    shared.set_status(MeasurementStatus::Loaded {
+    Some(LoadState::Loaded {
         path,
         sections: fit.sections.len(),
         fit_rms_db: fit.rms_db,
         fit_max_db: fit.max_db,
-    });
-    true
-}
-
-/// The audio thread's side: the newest correction and which session restore it saw.
-pub struct AudioSync {
-    corrections: Receiver<SectionList>,
-    seen_restores: u64,
-}
-
-impl AudioSync {
-    fn new(corrections: Receiver<SectionList>) -> Self {
-        Self {
-            corrections,
-            seen_restores: 0,
-        }
-    }
-
-    /// Take a newly published correction (wait-free, no allocation). Returns `true` when
-    /// the host restored a session since the last call, i.e. the caller should schedule
-    /// [`Task::RefitStored`].
-    pub fn update(&mut self, stored: &StoredMeasurement) -> bool {
-        self.corrections.update();
-        let restores = stored.restore_count();
-        let restored = restores != self.seen_restores;
-        self.seen_restores = restores;
-        restored
-    }
-
-    /// The newest correction received.
-    pub fn correction(&self) -> Option<&Prepared<SectionList>> {
-        self.corrections.latest()
-    }
-
-    /// Let the background thread free corrections older than the oldest one `in_use`
-    /// (`None`: the engine holds none) or the newest received.
-    pub fn release(&self, in_use: Option<u64>) {
-        let newest = self.correction().map(Prepared::id);
-        let oldest = [in_use, newest].into_iter().flatten().min();
-        self.corrections
-            .release_older_than(oldest.unwrap_or(u64::MAX));
-    }
-
-    /// Mark the current restore count as handled (after a synchronous re-fit).
-    pub fn mark_restores_seen(&mut self, stored: &StoredMeasurement) {
-        self.seen_restores = stored.restore_count();
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Persistence: `custom_measurement` is a nice-plug persistent field.
-
-impl<'a> PersistentField<'a, Option<CustomMeasurement>> for StoredMeasurement {
-    /// Called when the host restores a session.
-    fn set(&self, new_value: Option<CustomMeasurement>) {
-        self.restore(new_value);
-    }
-
-    fn map<F, R>(&self, f: F) -> R
-    where
-        F: Fn(&Option<CustomMeasurement>) -> R,
-    {
-        self.with(|v| f(v))
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dsp::biquad::{Section, SectionKind};
+    use crate::measurement::LoadStatus;
     use crate::models::catalogue;
+    use nice_plug::params::persist::PersistentField;
 
     fn temp_file(name: &str, contents: &str) -> PathBuf {
         let path = std::env::temp_dir().join(format!(
@@ -358,10 +202,8 @@ mod tests {
         assert_eq!(cm.raw_db, m.raw_db);
         assert!(cm.path.ends_with("k702.csv"));
         let status = shared.status();
-        assert!(
-            matches!(status, MeasurementStatus::Loaded { .. }),
-            "{status:?}"
-        );
+        assert!(status.state.is_loaded(), "{status:?}");
+        assert_eq!((status.generation, status.origin), (1, Some(Origin::Load)));
         assert!(status.message().contains("k702.csv"));
     }
 
@@ -387,7 +229,7 @@ mod tests {
             shared.correction().is_none(),
             "a stopped fit published a correction"
         );
-        assert_eq!(shared.status(), MeasurementStatus::None);
+        assert_eq!(shared.status(), LoadStatus::default());
         assert!(stored.get().is_none());
         // The same fit to the end, for comparison (printed, not asserted: timing).
         let t0 = std::time::Instant::now();
@@ -399,7 +241,7 @@ mod tests {
             stopped_after.as_secs_f64() * 1e3,
             t0.elapsed().as_secs_f64() * 1e3
         );
-        assert!(matches!(shared.status(), MeasurementStatus::Loaded { .. }));
+        assert!(shared.status().state.is_loaded());
     }
 
     #[test]
@@ -468,5 +310,59 @@ mod tests {
         run_task(Task::RefitStored, &shared, &stored);
         assert_eq!(*shared.correction().unwrap(), SectionList::EMPTY);
         assert!(shared.status().is_error());
+    }
+
+    /// Every finished task advances the generation, also when its result reads the same
+    /// as the one before (the same file loaded twice: issue 11's reload bug).
+    #[test]
+    fn every_finished_task_is_a_new_generation() {
+        let (shared, _sync) = MeasurementShared::new();
+        let stored = StoredMeasurement::default();
+        let path = temp_file("k702-twice.csv", k702_csv());
+        assert_eq!(shared.status().generation, 0);
+        let mut seen = Vec::new();
+        for task in [
+            Task::LoadMeasurement(path.clone()),
+            Task::LoadMeasurement(path.clone()),
+            Task::RefitStored,
+            Task::ClearMeasurement,
+            Task::ClearMeasurement,
+            Task::LoadMeasurement(temp_dir_path("missing.csv")),
+        ] {
+            let origin = task.origin();
+            run_task(task, &shared, &stored);
+            let status = shared.status();
+            assert_eq!(status.origin, Some(origin));
+            seen.push((status.generation, status.state));
+        }
+        std::fs::remove_file(&path).unwrap();
+        let generations: Vec<u64> = seen.iter().map(|(g, _)| *g).collect();
+        assert_eq!(generations, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(seen[0].1, seen[1].1, "the same file, the same state");
+        assert_eq!(seen[1].1, seen[2].1, "the re-fit gives the same state");
+        assert_eq!(seen[3].1, LoadState::None);
+        assert!(matches!(
+            &seen[5].1,
+            LoadState::Failed(LoadError::File {
+                error: csv::CsvError::Io(_),
+                ..
+            })
+        ));
+        // Only a load that finished after a request's generation answers it.
+        let status = shared.status();
+        assert!(status.load_finished_since(5).is_some());
+        assert!(status.load_finished_since(6).is_none());
+        run_task(Task::RefitStored, &shared, &stored);
+        assert!(
+            shared.status().load_finished_since(5).is_none(),
+            "a re-fit is no load"
+        );
+    }
+
+    fn temp_dir_path(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "cans-measurement-test-{}-absent-{name}",
+            std::process::id()
+        ))
     }
 }
