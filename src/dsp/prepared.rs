@@ -95,6 +95,7 @@ pub fn channel<T>() -> (Preparer<T>, Receiver<T>) {
         Receiver {
             rx,
             latest: None,
+            newest_taken: 0,
             oldest_in_use,
         },
     )
@@ -157,6 +158,9 @@ impl<T> Preparer<T> {
 pub struct Receiver<T> {
     rx: rtrb::Consumer<Prepared<T>>,
     latest: Option<Prepared<T>>,
+    /// The number of the newest value taken from the ring (0: none yet). Values after it
+    /// are still in flight, so never released.
+    newest_taken: u64,
     oldest_in_use: Arc<AtomicU64>,
 }
 
@@ -167,6 +171,7 @@ impl<T> Receiver<T> {
     pub fn update(&mut self) -> bool {
         let mut changed = false;
         while let Ok(p) = self.rx.pop() {
+            self.newest_taken = p.id;
             self.latest = Some(p);
             changed = true;
         }
@@ -179,9 +184,12 @@ impl<T> Receiver<T> {
     }
 
     /// Tell the building side that no value numbered below `id` is held any more on this
-    /// side (by this receiver or any chain), so it may free them.
+    /// side (by this receiver or any chain), so it may free them. Values still in the ring
+    /// are never released: this side drops each one it takes, so the building side must
+    /// still hold it then.
     pub fn release_older_than(&self, id: u64) {
-        self.oldest_in_use.store(id, Ordering::Release);
+        let oldest = id.min(self.newest_taken + 1);
+        self.oldest_in_use.store(oldest, Ordering::Release);
     }
 }
 
@@ -264,6 +272,23 @@ mod tests {
         assert_eq!(last, Some(4_999), "the audio side ends on the newest value");
         assert!(seen > 0);
         println!("{seen} values taken, at most {most_kept} kept at once");
+    }
+
+    #[test]
+    fn values_still_in_the_ring_are_never_freed_by_a_release() {
+        let (mut prep, mut recv) = channel::<Vec<u8>>();
+        let first = prep.publish(vec![1; 100]);
+        let second = prep.publish(vec![2; 100]);
+        // The audio side holds nothing and releases everything, before taking anything.
+        recv.release_older_than(u64::MAX);
+        assert_eq!(prep.collect(), 2, "a value in flight was freed");
+        // Taking them drops the first on this side: the building side still has it.
+        recv.update();
+        assert_eq!(Arc::strong_count(&first.value), 2);
+        recv.release_older_than(u64::MAX);
+        assert_eq!(prep.collect(), 1);
+        assert_eq!(Arc::strong_count(&first.value), 1);
+        drop(second);
     }
 
     #[test]

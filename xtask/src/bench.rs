@@ -158,7 +158,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--quick" => a.quick = true,
             "--baseline" => {
                 a.baseline = Some(PathBuf::from(
-                    it.next().ok_or("--baseline needs the path of a cans-bench binary")?,
+                    it.next()
+                        .ok_or("--baseline needs the path of a cans-bench binary")?,
                 ))
             }
             other => return Err(format!("unknown argument {other}")),
@@ -421,7 +422,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// Instructions per frame of `cans-bench render-fixed` (with `extra` flags) under
 /// callgrind: the difference of two fixed renders, so start-up cost cancels.
-fn callgrind_per_frame(bench: &Path, work: &Path, tag: &str, extra: &[&str]) -> Result<f64, String> {
+fn callgrind_per_frame(
+    bench: &Path,
+    work: &Path,
+    tag: &str,
+    extra: &[&str],
+) -> Result<f64, String> {
     let mut ir = Vec::new();
     for n in CALLGRIND_FRAMES {
         let out_file = work.join(format!("callgrind.{tag}.{n}.out"));
@@ -492,7 +498,10 @@ fn against_baseline(bench: &Path, baseline: &Path, work: &Path) -> Result<(), St
             new - old
         );
     }
-    for (label, extra) in [("steady chain", &[][..]), ("plug-in path, editor closed", &["--plugin"][..])] {
+    for (label, extra) in [
+        ("steady chain", &[][..]),
+        ("plug-in path, editor closed", &["--plugin"][..]),
+    ] {
         let old = callgrind_per_frame(baseline, work, "baseline", extra);
         let new = callgrind_per_frame(bench, work, "new", extra)?;
         match old {
@@ -500,7 +509,9 @@ fn against_baseline(bench: &Path, baseline: &Path, work: &Path) -> Result<(), St
                 "Callgrind, {label}: baseline {old:.1}, this build {new:.1} instructions per frame ({:+.1})",
                 new - old
             ),
-            Err(e) => println!("Callgrind, {label}: this build {new:.1} (baseline could not run it: {e})"),
+            Err(e) => {
+                println!("Callgrind, {label}: this build {new:.1} (baseline could not run it: {e})")
+            }
         }
     }
     Ok(())
