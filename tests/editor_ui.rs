@@ -119,14 +119,24 @@ type AppHarness = Harness<'static, (App, Option<GuiContext>)>;
 
 fn harness(size: egui::Vec2) -> (AppHarness, Fixture, Arc<Mutex<Vec<String>>>) {
     let params = Arc::new(CansParams::default());
-    let (_tx, rx) = analyzer_ring();
-    let shared = Arc::new(Shared::new(rx));
-    let recorder = Arc::new(Recorder::default());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let loader = Box::new(CountingLoader {
         inner: immediate_loader(&params),
         calls: calls.clone(),
     });
+    let (harness, fx) = harness_with(size, params, loader);
+    (harness, fx, calls)
+}
+
+/// The editor of `params` with `loader`, in a harness of `size`.
+fn harness_with(
+    size: egui::Vec2,
+    params: Arc<CansParams>,
+    loader: Box<dyn MeasurementLoader>,
+) -> (AppHarness, Fixture) {
+    let (_tx, rx) = analyzer_ring();
+    let shared = Arc::new(Shared::new(rx));
+    let recorder = Arc::new(Recorder::default());
     let app = App::new(params.clone(), shared.clone(), loader);
     let gui = GuiContext::new(recorder.clone());
     let harness = Harness::builder().with_size(size).build_ui_state(
@@ -145,7 +155,6 @@ fn harness(size: egui::Vec2) -> (AppHarness, Fixture, Arc<Mutex<Vec<String>>>) {
             shared,
             recorder,
         },
-        calls,
     )
 }
 
@@ -420,29 +429,21 @@ fn finish_load(status: &Mutex<LoadStatus>, state: LoadState) {
     status.state = state;
 }
 
-#[test]
-fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
-    let params = Arc::new(CansParams::default());
-    let (_tx, rx) = analyzer_ring();
-    let shared = Arc::new(Shared::new(rx));
-    let recorder = Arc::new(Recorder::default());
+/// The editor with a [`DeferredLoader`], after the user typed `/data/mine.csv` and clicked
+/// "Load measurement…": (harness, fixture, the paths requested, the status to finish).
+fn deferred_load_requested() -> (
+    AppHarness,
+    Fixture,
+    Arc<Mutex<Vec<String>>>,
+    Arc<Mutex<LoadStatus>>,
+) {
     let requested = Arc::new(Mutex::new(Vec::new()));
     let status = Arc::new(Mutex::new(LoadStatus::default()));
     let loader = Box::new(DeferredLoader {
         requested: requested.clone(),
         status: status.clone(),
     });
-    let app = App::new(params.clone(), shared, loader);
-    let gui = GuiContext::new(recorder.clone());
-    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
-        |ui, state: &mut (App, Option<GuiContext>)| {
-            if let Some(gui) = state.1.take() {
-                state.0.open(ui.ctx(), gui);
-            }
-            state.0.draw(ui);
-        },
-        (app, Some(gui)),
-    );
+    let (mut h, fx) = harness_with(default_size(), Arc::new(CansParams::default()), loader);
     h.run();
     let field = "Measurement file (AutoEq CSV)";
     h.get_by_label(field).click();
@@ -451,6 +452,13 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     h.run();
     h.get_by_label("Load measurement…").click();
     h.run();
+    (h, fx, requested, status)
+}
+
+#[test]
+fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
+    let (mut h, fx, requested, status) = deferred_load_requested();
+    let (params, recorder) = (&fx.params, &fx.recorder);
     assert_eq!(requested.lock().unwrap().as_slice(), ["/data/mine.csv"]);
     assert!(
         recorder.take().is_empty(),
@@ -567,34 +575,8 @@ fn loading_the_same_file_again_selects_loaded_measurement_again() {
 /// that load: nothing is selected until the load itself finishes.
 #[test]
 fn a_refit_finishing_during_a_pending_load_selects_nothing() {
-    let params = Arc::new(CansParams::default());
-    let (_tx, rx) = analyzer_ring();
-    let shared = Arc::new(Shared::new(rx));
-    let recorder = Arc::new(Recorder::default());
-    let status = Arc::new(Mutex::new(LoadStatus::default()));
-    let loader = Box::new(DeferredLoader {
-        requested: Arc::new(Mutex::new(Vec::new())),
-        status: status.clone(),
-    });
-    let app = App::new(params.clone(), shared, loader);
-    let gui = GuiContext::new(recorder.clone());
-    let mut h = Harness::builder().with_size(default_size()).build_ui_state(
-        |ui, state: &mut (App, Option<GuiContext>)| {
-            if let Some(gui) = state.1.take() {
-                state.0.open(ui.ctx(), gui);
-            }
-            state.0.draw(ui);
-        },
-        (app, Some(gui)),
-    );
-    h.run();
-    let field = "Measurement file (AutoEq CSV)";
-    h.get_by_label(field).click();
-    h.run();
-    h.get_by_label(field).type_text("/data/mine.csv");
-    h.run();
-    h.get_by_label("Load measurement…").click();
-    h.run();
+    let (mut h, fx, _requested, status) = deferred_load_requested();
+    let (params, recorder) = (&fx.params, &fx.recorder);
     let loaded = LoadState::Loaded {
         path: "/data/session.csv".into(),
         sections: 6,
