@@ -110,6 +110,49 @@ pub enum Monitor {
     Swap,
 }
 
+/// The audience check: hear the mix on what its audience plays it on (`models::checks`).
+/// Not automatable: its list grows with releases, and sessions store its variant id
+/// (`docs/growth.md`, rule 2). Off, the measured consumer models, the approximate devices.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    #[id = "off"]
+    Off,
+    #[id = "beats_studio3"]
+    #[name = "Beats Studio3 Wireless"]
+    BeatsStudio3,
+    #[id = "sony_wh1000xm4"]
+    #[name = "Sony WH-1000XM4"]
+    SonyWh1000xm4,
+    #[id = "airpods_max"]
+    #[name = "Apple AirPods Max"]
+    AirPodsMax,
+    #[id = "bose_qc45"]
+    #[name = "Bose QuietComfort 45"]
+    BoseQc45,
+    #[id = "galaxy_buds2_pro"]
+    #[name = "Samsung Galaxy Buds2 Pro"]
+    GalaxyBuds2Pro,
+    #[id = "sony_wf1000xm4"]
+    #[name = "Sony WF-1000XM4"]
+    SonyWf1000xm4,
+    #[id = "airpods"]
+    #[name = "Apple AirPods"]
+    AirPods,
+    #[id = "car"]
+    Car,
+    #[id = "phone"]
+    #[name = "Phone speaker"]
+    Phone,
+    #[id = "laptop"]
+    Laptop,
+    #[id = "tv"]
+    #[name = "TV"]
+    Tv,
+    #[id = "mono_cube"]
+    #[name = "Mono cube"]
+    MonoCube,
+}
+
 /// One complete A/B slot: voicing, crossfeed and width.
 #[derive(Params)]
 pub struct SlotParams {
@@ -215,6 +258,9 @@ pub struct CansParams {
     /// Pass audio through untouched while the host renders offline.
     #[id = "bounce_safe"]
     pub bounce_safe: BoolParam,
+    /// The audience check in place of the heard slot's model (Off: the slot as it is).
+    #[id = "check"]
+    pub check: EnumParam<Check>,
 }
 
 /// Output gain range in dB.
@@ -246,6 +292,7 @@ impl Default for CansParams {
             .with_string_to_value(formatters::s2v_f32_gain_to_db()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             bounce_safe: BoolParam::new("Bounce-Safe", true),
+            check: EnumParam::new("Check", Check::Off).non_automatable(),
         }
     }
 }

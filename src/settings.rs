@@ -10,8 +10,12 @@ use crate::dsp::eq::EqSource;
 use crate::dsp::prepared::Prepared;
 use crate::dsp::stereo::MonitorMode;
 use crate::models::Voicing;
+use crate::dsp::seat::Playback;
 use crate::models::catalogue::{CATALOGUE, Entry, MEASURED};
-use crate::params::{AbSlot, CansParams, CrossfeedPreset, Model, Monitor, Phones, SlotParams};
+use crate::models::checks::{CHECKS, CheckEntry};
+use crate::params::{
+    AbSlot, CansParams, Check, CrossfeedPreset, Model, Monitor, Phones, SlotParams,
+};
 
 /// The catalogue entry a model choice plays: the `Model` variants are the catalogue's
 /// entries in order (`tests::parameter_enums_agree_with_the_catalogue`).
@@ -39,6 +43,18 @@ pub fn phones_entry(phones: Phones) -> Option<&'static Entry> {
 /// The measured voicing of a listener's headphone, whose inverse is the correction.
 pub fn phones_voicing(phones: Phones) -> Option<&'static Voicing> {
     phones_entry(phones).map(|e| e.voicing)
+}
+
+/// The audience check a choice plays: `Check` is Off, then the checks in order
+/// (`tests::parameter_enums_agree_with_the_catalogue`).
+pub fn check_entry(check: Check) -> Option<&'static CheckEntry> {
+    CHECKS.get(check.to_index().checked_sub(1)?)
+}
+
+/// The check choice with this stable id ("off" or a check's id).
+pub fn check_by_id(id: &str) -> Option<Check> {
+    let i = Check::ids()?.iter().position(|c| *c == id)?;
+    Some(Check::from_index(i))
 }
 
 pub fn crossfeed_mode(preset: CrossfeedPreset) -> CrossfeedMode {
@@ -124,6 +140,8 @@ pub struct Values {
     /// Linear output gain.
     pub output_gain: f64,
     pub bypass: bool,
+    /// The audience check in place of the slot's model.
+    pub check: Check,
 }
 
 impl Default for Values {
@@ -136,6 +154,7 @@ impl Default for Values {
             level_match: true,
             output_gain: 1.0,
             bypass: false,
+            check: Check::Off,
         }
     }
 }
@@ -151,16 +170,39 @@ impl Values {
 
     /// Chain configuration and live values of the slot: the one place that turns
     /// choices into DSP settings (the plug-in, `cans-render`, benches and tests use it).
+    ///
+    /// An audience check replaces the slot's model with its voicing (and no class width),
+    /// drops the slot's crossfeed for headphones and earbuds, and presents the channels as
+    /// its device does; the correction, monitor, width and level match stay.
     pub fn chain(&self) -> (ChainConfig, LiveParams) {
         let slot = &self.slot;
-        let voicing = model_voicing(slot.model);
+        let model = model_voicing(slot.model);
+        let (voicing, class_width, crossfeed, playback) = match check_entry(self.check) {
+            None => (
+                model.sections,
+                model.class.width_factor(),
+                crossfeed_mode(slot.crossfeed),
+                Playback::Headphones,
+            ),
+            Some(c) => (
+                c.voicing.sections,
+                1.0,
+                if c.kind.is_worn() {
+                    CrossfeedMode::Off
+                } else {
+                    crossfeed_mode(slot.crossfeed)
+                },
+                c.playback,
+            ),
+        };
         let config = ChainConfig {
             correction: phones_correction(self.phones, self.loaded.as_ref()),
-            voicing: EqSource::Static(voicing.sections),
-            class_width: voicing.class.width_factor(),
-            crossfeed: crossfeed_mode(slot.crossfeed),
+            voicing: EqSource::Static(voicing),
+            class_width,
+            crossfeed,
             mono_flat: slot.mono_flat,
-            monitor: monitor_mode(self.monitor),
+            monitor: playback.monitor(monitor_mode(self.monitor)),
+            playback,
             level_match: self.level_match,
         };
         let live = LiveParams {
@@ -207,6 +249,7 @@ pub fn values(
         level_match: params.level_match.value(),
         output_gain: params.output_gain.value() as f64,
         bypass: params.bypass.value() || (offline_render && params.bounce_safe.value()),
+        check: params.check.value(),
     }
 }
 
@@ -270,6 +313,17 @@ mod tests {
                     .count();
                 assert_eq!(reached, 1, "{} as Your Headphones", e.id);
             }
+        }
+        // Check: Off, then the checks in order.
+        let mut check_ids = vec!["off"];
+        check_ids.extend(CHECKS.iter().map(|e| e.id));
+        let mut check_names = vec!["Off"];
+        check_names.extend(CHECKS.iter().map(|e| e.name));
+        assert_eq!(Check::ids().expect("Check has stable ids"), check_ids);
+        assert_eq!(Check::variants(), check_names);
+        assert!(check_entry(Check::Off).is_none());
+        for (i, e) in CHECKS.iter().enumerate() {
+            assert_eq!(check_entry(Check::from_index(i + 1)).unwrap().id, e.id);
         }
         for (i, id) in Phones::ids().unwrap().iter().enumerate() {
             let phones = Phones::from_index(i);

@@ -1,5 +1,5 @@
 //! One complete monitoring chain, an ordered list of stages:
-//! monitor → EQ (correction, voicing) → spatial → width → level.
+//! monitor → EQ (correction, voicing) → spatial → width → seat → level.
 //!
 //! [`ChainDesign`] holds every stage's design (plain values and coefficients): its
 //! [`ChainDesign::response`] is what the editor plots, and the level match is computed
@@ -14,6 +14,7 @@ use super::crossfeed::{CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::eq::{EqDesign, EqSource, EqStage};
 use super::level::{LevelDesign, LevelStage};
 use super::loudness::{self, GRID_LEN, LevelGrid, MID_SHARE};
+use super::seat::{Playback, SeatDesign, SeatStage};
 use super::spatial::{SpatialDesign, SpatialStage};
 use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
 use super::stereo::{MonitorMode, WIDTH_MAX, WidthDesign, WidthStage};
@@ -41,6 +42,9 @@ pub struct ChainConfig {
     pub crossfeed: CrossfeedMode,
     pub mono_flat: bool,
     pub monitor: MonitorMode,
+    /// How the channels reach the listener (an audience check's device; headphones for
+    /// every slot).
+    pub playback: Playback,
     pub level_match: bool,
 }
 
@@ -53,6 +57,7 @@ impl Default for ChainConfig {
             crossfeed: CrossfeedMode::Off,
             mono_flat: true,
             monitor: MonitorMode::Stereo,
+            playback: Playback::Headphones,
             level_match: true,
         }
     }
@@ -126,6 +131,7 @@ pub struct ChainDesign {
     pub eq: EqDesign,
     pub spatial: SpatialDesign,
     pub width: WidthDesign,
+    pub seat: SeatDesign,
     pub level: LevelDesign,
 }
 
@@ -140,6 +146,7 @@ impl ChainDesign {
             eq: EqDesign::flat(),
             spatial: SpatialDesign::Off,
             width: WidthDesign(1.0),
+            seat: SeatDesign::identity(grid.sample_rate),
             level: LevelDesign(1.0),
         };
         design.set_config(config, live, grid);
@@ -155,12 +162,13 @@ impl ChainDesign {
     }
 
     /// The stage designs in chain order.
-    pub fn designs(&self) -> [&dyn StageDesign; 5] {
+    pub fn designs(&self) -> [&dyn StageDesign; 6] {
         [
             &self.monitor,
             &self.eq,
             &self.spatial,
             &self.width,
+            &self.seat,
             &self.level,
         ]
     }
@@ -175,6 +183,7 @@ impl ChainDesign {
     ) -> bool {
         self.config = config.clone();
         self.monitor = config.monitor;
+        self.seat = SeatDesign::new(config.playback, grid.sample_rate);
         let redesign = !self.eq.plays(&config.correction, &config.voicing)
             || self.sample_rate != grid.sample_rate;
         self.sample_rate = grid.sample_rate;
@@ -223,7 +232,8 @@ impl ChainDesign {
         let norm = |v: [f64; 2]| v[0] * v[0] + v[1] * v[1];
         let input = MID_SHARE * norm(u_mid) + (1.0 - MID_SHARE) * norm(u_side);
         let mut power = [1.0; GRID_LEN];
-        let after_monitor = &self.designs()[1..4];
+        let designs = self.designs();
+        let after_monitor = &designs[1..designs.len() - 1];
         for (p, probe) in power.iter_mut().zip(&grid.probes) {
             if probe.freq_hz >= 0.5 * self.sample_rate {
                 continue; // weighs nothing: nothing the host's rate carries is there
@@ -246,11 +256,12 @@ pub struct Chain {
     eq: EqStage,
     spatial: SpatialStage,
     width: WidthStage,
+    seat: SeatStage,
     level: LevelStage,
 }
 
 impl Chain {
-    /// Allocates everything for `sample_rate` (the ITD delay line); call from `activate`,
+    /// Allocates everything for `sample_rate` (the delay lines); call from `activate`,
     /// never in `process`.
     pub fn new(sample_rate: f64) -> Self {
         let grid = LevelGrid::new(sample_rate);
@@ -262,6 +273,7 @@ impl Chain {
             eq: EqStage::default(),
             spatial: SpatialStage::new(sample_rate),
             width: WidthStage::default(),
+            seat: SeatStage::new(sample_rate),
             level: LevelStage::default(),
         };
         chain.follow_design(true, 0);
@@ -270,12 +282,13 @@ impl Chain {
     }
 
     /// The running stages in chain order.
-    fn stages(&mut self) -> [&mut dyn Stage; 5] {
+    fn stages(&mut self) -> [&mut dyn Stage; 6] {
         [
             &mut self.monitor,
             &mut self.eq,
             &mut self.spatial,
             &mut self.width,
+            &mut self.seat,
             &mut self.level,
         ]
     }
@@ -316,6 +329,7 @@ impl Chain {
             self.eq.configure(&self.design.eq);
         }
         self.spatial.configure(&self.design.spatial);
+        self.seat.configure(&self.design.seat);
         self.width.0.set(self.design.width.0, samples);
         self.level.0.set(self.design.level.0, samples);
     }
@@ -354,17 +368,20 @@ impl Chain {
     /// The steady chain in one frame loop: the EQ cascade hands each frame to a per-frame
     /// spatial stage and the settled width, level and output gain (one matrix), so their
     /// recurrences overlap instead of running as three passes. Same arithmetic as the
-    /// stage-by-stage path; taken when width and level are settled and the spatial stage
-    /// works frame by frame (crossfeed or off), else `false`.
+    /// stage-by-stage path; taken when width, seat and level are steady matrices and the
+    /// spatial stage works frame by frame (crossfeed or off), else `false`.
     fn process_fused(&mut self, io: &mut [[f64; 2]], out_gain: f64) -> bool {
-        let (Some(width), Some(level)) = (self.width.steady_matrix(), self.level.steady_matrix())
-        else {
+        let (Some(width), Some(seat), Some(level)) = (
+            self.width.steady_matrix(),
+            self.seat.steady_matrix(),
+            self.level.steady_matrix(),
+        ) else {
             return false;
         };
         let Some(spatial) = self.spatial.frame_kernel() else {
             return false;
         };
-        let post = level.after(width).scaled(out_gain);
+        let post = level.after(seat.after(width)).scaled(out_gain);
         self.monitor.matrix().apply_block(io);
         self.eq.process_then(io, spatial, post);
         true

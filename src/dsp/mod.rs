@@ -23,6 +23,7 @@ pub mod loudness;
 pub mod meters;
 pub mod prepared;
 pub mod simd;
+pub mod seat;
 pub mod spatial;
 pub mod stage;
 pub mod stereo;

@@ -6,7 +6,8 @@
 //! `catalogue.rs` lists every voicing once (id, name, class, data file, rig). `measured.rs`
 //! (the named models) and `classes.rs` (Open-back, Closed-back) are generated from the
 //! catalogue by `cargo xtask fit-models` (`tools/src/generate.rs`); a test checks they are
-//! up to date.
+//! up to date. The audience checks are listed in `checks.rs`: measured consumer models
+//! (generated into `consumer.rs` the same way) and approximate devices (`devices.rs`).
 
 use crate::dsp::biquad::Section;
 
@@ -14,8 +15,12 @@ use crate::dsp::biquad::Section;
 #[rustfmt::skip]
 pub mod classes;
 pub mod catalogue;
+pub mod checks;
+#[rustfmt::skip]
+pub mod consumer;
 pub mod csv;
 pub mod data;
+pub mod devices;
 pub mod fit;
 #[rustfmt::skip]
 pub mod measured;

@@ -11,7 +11,7 @@ use cans::dsp::chain::LiveParams;
 use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::eq::EqSource;
-use cans::params::{CrossfeedPreset, Model, Monitor, Phones};
+use cans::params::{Check, CrossfeedPreset, Model, Monitor, Phones};
 use cans::settings::{SlotValues, Values};
 use cans_tools::bench_eq;
 
@@ -44,6 +44,9 @@ SHARED:
     --level-match on|off                                               [default: on]
     --output-db DB      output gain, -24 to +24                        [default: 0]
     --bypass            pass the input through (crossfaded like the plug-in's bypass)
+    --check ID          audience check: off | beats_studio3 | sony_wh1000xm4 | airpods_max |
+                        bose_qc45 | galaxy_buds2_pro | sony_wf1000xm4 | airpods | car |
+                        phone | laptop | tv | mono_cube                [default: off]
 
 RENDERING:
     --block N           host block size in frames                      [default: 512]
@@ -93,6 +96,7 @@ struct Options {
     level_match: bool,
     output_db: f64,
     bypass: bool,
+    check: Check,
     block: usize,
     ab_toggle_ms: Option<f64>,
     pad_biquads: usize,
@@ -122,6 +126,14 @@ fn parse_phones(s: &str) -> Result<Phones, String> {
         "dt1990pro" => Phones::BeyerdynamicDt1990Pro,
         "k702" => Phones::AkgK702,
         _ => return Err(format!("unknown phones '{s}'")),
+    })
+}
+
+/// A check by its stable id (the ids sessions store).
+fn parse_check(s: &str) -> Result<Check, String> {
+    cans::settings::check_by_id(s).ok_or_else(|| {
+        let ids: Vec<&str> = cans::models::checks::CHECKS.iter().map(|c| c.id).collect();
+        format!("unknown check '{s}' (off, {})", ids.join(", "))
     })
 }
 
@@ -205,6 +217,7 @@ fn parse_args() -> Result<Option<Options>, String> {
     let mut level_match = true;
     let mut output_db = 0.0;
     let mut bypass = false;
+    let mut check = Check::Off;
     let mut block = 512;
     let mut ab_toggle_ms = None;
     let mut pad_biquads = 0;
@@ -222,6 +235,7 @@ fn parse_args() -> Result<Option<Options>, String> {
                 let res = match name.as_str() {
                     "phones" => parse_phones(v).map(|p| phones = p),
                     "monitor" => parse_monitor(v).map(|m| monitor = m),
+                    "check" => parse_check(v).map(|c| check = c),
                     "level-match" => parse_on_off(v).map(|l| level_match = l),
                     "output-db" => parse_num(v, -24.0, 24.0).map(|g| output_db = g),
                     "block" => parse_num(v, 1.0, 65536.0).map(|n| block = n as usize),
@@ -260,6 +274,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         level_match,
         output_db,
         bypass,
+        check,
         block,
         ab_toggle_ms,
         pad_biquads,
@@ -286,6 +301,7 @@ fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
         level_match: o.level_match,
         output_gain: 10f64.powf(o.output_db / 20.0),
         bypass: o.bypass,
+        check: o.check,
     };
     let mut settings = values.engine_settings();
     let config = &mut settings.config;
