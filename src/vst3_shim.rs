@@ -701,8 +701,9 @@ mod tests {
 
     #[test]
     fn enum_parameters_are_listed() {
-        // A Model, B Model, A/B Crossfeed, A/B, Your Headphones, Monitor.
-        assert_eq!(list_param_ids().len(), 7);
+        // A Model, B Model, A/B Crossfeed, A/B, Your Headphones, Monitor, Check.
+        assert_eq!(list_param_ids().len(), 8);
+        assert!(list_param_ids().contains(&vst3_param_id("check")));
         assert!(list_param_ids().contains(&vst3_param_id("a_model")));
         assert!(list_param_ids().contains(&vst3_param_id("ab")));
     }

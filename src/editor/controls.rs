@@ -6,7 +6,8 @@ use nice_plug::prelude::{BoolParam, Enum, EnumParam, Param, ParamSetter};
 
 use super::theme;
 use crate::models::catalogue::{self, CATALOGUE};
-use crate::params::{AbSlot, CrossfeedPreset, Model, Phones};
+use crate::models::checks::{CHECKS, CheckEntry};
+use crate::params::{AbSlot, Check, CrossfeedPreset, Model, Phones};
 use crate::settings;
 
 /// Set a parameter as one host gesture, if it changes.
@@ -220,4 +221,58 @@ mod tests {
             }
         }
     }
+}
+
+/// The check choice playing `CHECKS[index]`.
+fn check_of(index: usize) -> Check {
+    Check::from_index(index + 1)
+}
+
+/// One check button: `label`, selected while `check` is on; clicking it selects it, or
+/// leaves it (back to Off) when it is already on.
+fn check_button(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &EnumParam<Check>,
+    check: Check,
+    label: &str,
+) -> egui::Response {
+    let on = param.value() == check;
+    let text = if on {
+        RichText::new(label).color(Color32::BLACK).strong()
+    } else {
+        RichText::new(label)
+    };
+    let fill = if on {
+        theme::CHECK
+    } else {
+        ui.visuals().widgets.inactive.weak_bg_fill
+    };
+    let response = ui.add(egui::Button::new(text).selected(on).fill(fill));
+    if response.clicked() {
+        set_once(setter, param, if on { Check::Off } else { check });
+    }
+    response
+}
+
+/// The check row: Off, the measured headphones and earbuds, then the approximate devices
+/// (labelled "(approx.)"), each with a tooltip saying what its curve is.
+pub fn check_rows(ui: &mut Ui, setter: &ParamSetter, param: &EnumParam<Check>) {
+    let tip = |e: &CheckEntry| format!("{}: {}", e.name, e.about);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Check").strong());
+        check_button(ui, setter, param, Check::Off, "Off")
+            .on_hover_text("Hear the heard slot as it is");
+        ui.add_space(6.0);
+        for (i, e) in CHECKS.iter().enumerate().filter(|(_, e)| !e.is_approximate()) {
+            check_button(ui, setter, param, check_of(i), e.short).on_hover_text(tip(e));
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Devices").small().color(theme::TEXT_DIM));
+        for (i, e) in CHECKS.iter().enumerate().filter(|(_, e)| e.is_approximate()) {
+            let label = format!("{} (approx.)", e.short);
+            check_button(ui, setter, param, check_of(i), &label).on_hover_text(tip(e));
+        }
+    });
 }

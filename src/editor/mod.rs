@@ -2,8 +2,9 @@
 //! settings, the output analyzer and meters.
 //!
 //! Layout (default 1060 x 720 logical px, resizable):
-//! top bar (A | B, bypass, bounce-safe badge, output) · left: response plot, analyzer,
-//! slot panels A and B · right: your headphones, global settings, meters.
+//! top bar (A | B, bypass, bounce-safe badge, checking badge, output) · left: response
+//! plot, analyzer, the audience-check row, slot panels A and B · right: your headphones,
+//! global settings, meters.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,7 +23,7 @@ use crate::dsp::cascade::SectionList;
 use crate::dsp::prepared::Prepared;
 use crate::measurement::LoadState;
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Phones, SlotParams};
-use crate::settings::slot_settings;
+use crate::settings::{check_entry, slot_settings};
 use crate::shared::Shared;
 
 pub mod analyzer;
@@ -46,6 +47,8 @@ pub const HEIGHT: u32 = 720;
 const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
 const SLOTS_HEIGHT: f32 = 204.0;
+/// Height of the audience-check row (two rows of buttons).
+const CHECKS_HEIGHT: f32 = 64.0;
 const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
 /// Room kept for the Mono-flat on/off button at the end of the crossfeed row.
 const MONO_FLAT_TOGGLE_WIDTH: f32 = 36.0;
@@ -214,6 +217,20 @@ impl App {
                     self.slot_panel(&mut cols[1], 1, &setter);
                 });
             });
+        egui::Panel::bottom("checks")
+            .exact_size(CHECKS_HEIGHT)
+            .resizable(false)
+            .frame(
+                egui::Frame::new()
+                    .fill(theme::BG)
+                    .inner_margin(egui::Margin::symmetric(8, 4)),
+            )
+            .show(ui, |ui| {
+                theme::section_frame().show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    controls::check_rows(ui, &setter, &self.params.check);
+                });
+            });
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let margin = 8.0;
             let full = ui.available_rect_before_wrap().shrink(margin);
@@ -256,6 +273,21 @@ impl App {
                                 .color(egui::Color32::BLACK),
                         )
                     });
+            }
+            if let Some(check) = check_entry(self.params.check.value()) {
+                egui::Frame::new()
+                    .fill(theme::CHECK)
+                    .corner_radius(4.0)
+                    .inner_margin(egui::Margin::symmetric(8, 4))
+                    .show(ui, |ui| {
+                        ui.label(
+                            RichText::new(format!("CHECKING: {}", check.label))
+                                .strong()
+                                .color(egui::Color32::BLACK),
+                        )
+                    })
+                    .response
+                    .on_hover_text(check.about);
             }
             // Output gain at the right edge.
             let output_w = OUTPUT_SLIDER_WIDTH + 70.0;
@@ -369,7 +401,11 @@ impl App {
         let custom = self.loader.correction();
         let settings = [0, 1].map(|i| slot_settings(&self.params, self.slot(i), custom.as_ref()));
         let fs = sample_rate as f64;
-        let labels = [0, 1].map(|i| controls::model_label(self.slot(i).model.value()));
+        let check = check_entry(self.params.check.value());
+        let labels = [0, 1].map(|i| match check {
+            Some(c) => c.label,
+            None => controls::model_label(self.slot(i).model.value()),
+        });
         let heard = self.heard_index();
         let a = self
             .curves
@@ -400,6 +436,14 @@ impl App {
                 );
                 if heard {
                     ui.label(RichText::new("heard").small().color(theme::TEXT_DIM));
+                    if let Some(c) = check_entry(self.params.check.value()) {
+                        let what = if c.kind.is_worn() {
+                            "model and crossfeed replaced by the check"
+                        } else {
+                            "model replaced by the check"
+                        };
+                        ui.label(RichText::new(what).small().color(theme::CHECK));
+                    }
                 }
             });
             let label_w = 64.0;

@@ -15,6 +15,8 @@ pub const TEXT_FAINT: Color32 = Color32::from_rgb(0x5c, 0x61, 0x6a);
 pub const SLOT_A: Color32 = Color32::from_rgb(0xf2, 0xa6, 0x3b);
 pub const SLOT_B: Color32 = Color32::from_rgb(0x4c, 0xc2, 0xe8);
 pub const WARN: Color32 = Color32::from_rgb(0xe8, 0x5d, 0x4a);
+/// The audience check (its buttons and the "checking" badge).
+pub const CHECK: Color32 = Color32::from_rgb(0xc5, 0x8a, 0xf0);
 pub const OK: Color32 = Color32::from_rgb(0x6c, 0xcf, 0x7a);
 pub const ANALYZER: Color32 = Color32::from_rgb(0x8f, 0x9b, 0xb3);
 

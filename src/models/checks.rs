@@ -61,6 +61,8 @@ pub struct CheckEntry {
     pub name: &'static str,
     /// Button label in the editor ("(approx.)" for the sketches).
     pub label: &'static str,
+    /// Short button text (the check row has room for a word or two).
+    pub short: &'static str,
     /// One line saying what the curve is (the editor's tooltip).
     pub about: &'static str,
     pub kind: CheckKind,
@@ -98,11 +100,12 @@ impl CheckEntry {
 }
 
 macro_rules! measured_check {
-    ($id:expr, $name:expr, $about:expr, $kind:expr, $const_name:ident, $file:expr, $rig:expr) => {
+    ($id:expr, $name:expr, $short:expr, $about:expr, $kind:expr, $const_name:ident, $file:expr, $rig:expr) => {
         CheckEntry {
             id: $id,
             name: $name,
             label: $name,
+            short: $short,
             about: $about,
             kind: $kind,
             source: CheckSource::Measured {
@@ -122,6 +125,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "beats_studio3",
         "Beats Studio3 Wireless",
+        "Beats Studio3",
         "Measured (oratory1990, GRAS) against Harman over-ear 2018",
         CheckKind::OverEar,
         BEATS_STUDIO3_WIRELESS,
@@ -131,6 +135,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "sony_wh1000xm4",
         "Sony WH-1000XM4",
+        "WH-1000XM4",
         "Measured (oratory1990, GRAS) against Harman over-ear 2018",
         CheckKind::OverEar,
         SONY_WH1000XM4,
@@ -140,6 +145,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "airpods_max",
         "Apple AirPods Max",
+        "AirPods Max",
         "Measured (oratory1990, GRAS) against Harman over-ear 2018",
         CheckKind::OverEar,
         APPLE_AIRPODS_MAX,
@@ -149,6 +155,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "bose_qc45",
         "Bose QuietComfort 45",
+        "QC45",
         "Measured (oratory1990, GRAS) against Harman over-ear 2018",
         CheckKind::OverEar,
         BOSE_QUIETCOMFORT_45,
@@ -158,6 +165,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "galaxy_buds2_pro",
         "Samsung Galaxy Buds2 Pro",
+        "Buds2 Pro",
         "Measured in-ear (oratory1990, 711 coupler) against Harman in-ear 2019 with its bass",
         CheckKind::InEar,
         SAMSUNG_GALAXY_BUDS2_PRO,
@@ -167,6 +175,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "sony_wf1000xm4",
         "Sony WF-1000XM4",
+        "WF-1000XM4",
         "Measured in-ear (oratory1990, 711 coupler) against Harman in-ear 2019 with its bass",
         CheckKind::InEar,
         SONY_WF1000XM4,
@@ -176,6 +185,7 @@ pub const CHECKS: &[CheckEntry] = &[
     measured_check!(
         "airpods",
         "Apple AirPods",
+        "AirPods",
         "Measured earbud (oratory1990, 711 coupler) against Harman in-ear 2019 with its bass",
         CheckKind::Earbud,
         APPLE_AIRPODS,
@@ -247,6 +257,7 @@ mod tests {
             assert_eq!(e.is_approximate(), e.label.ends_with("(approx.)"), "{}", e.id);
             assert_eq!(e.is_approximate(), e.kind == CheckKind::Device, "{}", e.id);
             assert!(!e.about.is_empty() && !e.about.contains('\n'), "{}", e.id);
+            assert!(!e.short.is_empty() && e.short.len() <= 16, "{}", e.id);
             if e.kind.is_worn() {
                 assert_eq!(e.playback, Playback::Headphones, "{}", e.id);
             }
