@@ -118,7 +118,9 @@ impl Plugin for Cans {
 
     fn filter_state(state: &mut PluginState) {
         let mut notes = state::migrate(state);
-        notes.extend(state::clamp_params(state, &CansParams::default()));
+        let defaults = CansParams::default();
+        notes.extend(state::clamp_params(state, &defaults));
+        notes.extend(state::insert_missing_defaults(state, &defaults));
         for note in notes {
             nice_warn!("Loading session state: {note:?}");
         }

@@ -50,6 +50,8 @@ pub enum MigrationNote {
     ClampedParam(String),
     /// A parameter's stored value was not a number (NaN/infinite) and was dropped.
     DroppedParam(String),
+    /// The state had no (readable) value for a parameter: it loads the default.
+    DefaultedParam(String),
 }
 
 /// Bring a saved state to the current layout before nice-plug applies it. Never fails:
@@ -199,6 +201,49 @@ pub fn clamp_params(
     notes
 }
 
+/// Give every parameter the state lacks its default.
+///
+/// nice-plug leaves a parameter that a loaded state does not mention at its *current*
+/// value, so a session saved before a parameter existed (a version-1 session has no
+/// `check`) would keep whatever the running instance had: a check left on would stay on.
+/// Such a session means the default (what it played when it was saved). Same for an enum
+/// id this version does not know (a later version's choice): its default, not whatever
+/// was playing. `params` is a throwaway default instance (an enum id is tried on it).
+pub fn insert_missing_defaults(
+    state: &mut nice_plug::prelude::PluginState,
+    params: &dyn nice_plug::prelude::Params,
+) -> Vec<MigrationNote> {
+    use nice_plug::plugin::ParamValue;
+    use nice_plug::prelude::{Param, ParamPtr};
+
+    let mut notes = Vec::new();
+    for (id, ptr, _) in params.param_map() {
+        let known = match (ptr, state.params.get(&id)) {
+            (_, None) => false,
+            // SAFETY: `params` owns the parameters `ptr` points to and outlives this loop.
+            (ParamPtr::EnumParam(p), Some(ParamValue::String(v))) => unsafe {
+                (*p).set_from_id(v)
+            },
+            _ => true,
+        };
+        if known {
+            continue;
+        }
+        // SAFETY: as above.
+        let default = unsafe {
+            match ptr {
+                ParamPtr::FloatParam(p) => ParamValue::F32((*p).default_plain_value()),
+                ParamPtr::IntParam(p) => ParamValue::I32((*p).default_plain_value()),
+                ParamPtr::BoolParam(p) => ParamValue::Bool((*p).default_plain_value()),
+                ParamPtr::EnumParam(p) => ParamValue::I32((*p).default_plain_value()),
+            }
+        };
+        state.params.insert(id.clone(), default);
+        notes.push(MigrationNote::DefaultedParam(id));
+    }
+    notes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +338,26 @@ mod tests {
             );
             assert!(!s.fields.contains_key(MEASUREMENT_KEY));
         }
+    }
+
+    #[test]
+    fn a_state_without_a_parameter_or_with_an_unknown_choice_loads_the_default() {
+        use crate::params::CansParams;
+        use nice_plug::plugin::ParamValue;
+        let mut st = state(&[]);
+        st.params
+            .insert("a_model".into(), ParamValue::String("k702".into()));
+        st.params
+            .insert("monitor".into(), ParamValue::String("club".into()));
+        let notes = insert_missing_defaults(&mut st, &CansParams::default());
+        // Known values stay; the missing check (a version-1 session) and the unknown
+        // monitor id load their defaults (Off, Stereo: index 0).
+        assert!(matches!(&st.params["a_model"], ParamValue::String(v) if v == "k702"));
+        assert!(matches!(st.params["check"], ParamValue::I32(0)));
+        assert!(matches!(st.params["monitor"], ParamValue::I32(0)));
+        assert!(matches!(st.params["output"], ParamValue::F32(v) if v == 1.0));
+        assert!(notes.contains(&MigrationNote::DefaultedParam("check".into())));
+        assert!(notes.contains(&MigrationNote::DefaultedParam("monitor".into())));
+        assert!(!notes.contains(&MigrationNote::DefaultedParam("a_model".into())));
     }
 }
