@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 pub mod clap_host;
+pub mod clicks;
 pub mod engine;
 pub mod heap_count;
 pub mod session_v1;
