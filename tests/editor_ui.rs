@@ -382,6 +382,10 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
             "Level match",
             "Slot A model",
             "Slot B model",
+            "Beats Studio3",
+            "AirPods",
+            "Car (approx.)",
+            "Mono cube (approx.)",
         ];
         let rects: Vec<(&str, egui::Rect)> = labels
             .iter()
@@ -598,4 +602,32 @@ fn a_refit_finishing_during_a_pending_load_selects_nothing() {
     finish_load(&status, loaded);
     h.run();
     assert_eq!(params.phones.value(), Phones::Custom);
+}
+
+#[test]
+fn check_buttons_enter_change_and_leave_a_check_with_a_badge() {
+    use cans::params::Check;
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    assert!(h.query_by_label("CHECKING: Apple AirPods").is_none());
+    fx.recorder.take();
+    h.get_by_label("AirPods").click();
+    h.run();
+    assert_eq!(fx.params.check.value(), Check::AirPods);
+    assert!(
+        fx.recorder
+            .take()
+            .contains(&Event::Set("Check".into(), normalized(Check::AirPods)))
+    );
+    assert!(h.query_by_label("CHECKING: Apple AirPods").is_some());
+    // The devices are labelled as sketches.
+    h.get_by_label("Car (approx.)").click();
+    h.run();
+    assert_eq!(fx.params.check.value(), Check::Car);
+    assert!(h.query_by_label("CHECKING: Car (approx.)").is_some());
+    // Clicking the lit check leaves it.
+    h.get_by_label("Car (approx.)").click();
+    h.run();
+    assert_eq!(fx.params.check.value(), Check::Off);
+    assert!(h.query_by_label("CHECKING: Car (approx.)").is_none());
 }
