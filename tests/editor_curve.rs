@@ -33,6 +33,7 @@ fn config(
         crossfeed,
         mono_flat,
         monitor,
+        playback: Default::default(),
         level_match: true,
     }
 }

@@ -129,9 +129,14 @@ def check_sessions(bundle):
     for name, want in V1_VALUES.items():
         got = getattr(plugin, name)
         check(same_value(got, want), f"version-1 session: {name} = {got!r} (saved {want!r})")
+    # Parameters added after version 1 load their default from a version-1 session.
+    added_since_v1 = {"check": "Off"}
+    for name, want in added_since_v1.items():
+        got = getattr(plugin, name, None)
+        check(str(got) == want, f"version-1 session: {name} = {got!r} (default {want!r})")
     check(
-        set(plugin.parameters) == set(V1_VALUES),
-        "the version-1 session covers every parameter (new parameter: add a fixture)",
+        set(plugin.parameters) == set(V1_VALUES) | set(added_since_v1),
+        "the version-1 session covers every parameter (new parameter: add it to added_since_v1)",
     )
     # Truncated and bit-flipped sessions: pedalboard may refuse them (an exception), the
     # plug-in must survive and keep rendering finite audio either way.
