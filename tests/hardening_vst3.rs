@@ -26,7 +26,9 @@ use serde_json::{Value, json};
 use vst3::Steinberg::Vst::{IEditControllerTrait, ParameterInfo};
 use vst3::Steinberg::{kResultOk, tresult};
 
-use support::session_v1::{V1_VALUES, fixture, v1_measurement as measurement, write_new_fixture};
+use support::session_v1::{
+    ADDED_SINCE_V1, V1_VALUES, fixture, v1_measurement as measurement, write_new_fixture,
+};
 use support::vst3_host::*;
 
 /// The VST3 class id of Cans (never changes).
@@ -144,9 +146,15 @@ fn vst3_state_v1_fixture_loads_every_value() {
     let shown = displayed(&inst);
     assert_eq!(
         shown.len(),
-        V1_VALUES.len(),
-        "parameters added: add a fixture"
+        V1_VALUES.len() + ADDED_SINCE_V1.len(),
+        "parameters added: list them in ADDED_SINCE_V1"
     );
+    for (name, text) in ADDED_SINCE_V1 {
+        assert!(
+            shown.iter().any(|(n, t)| n == name && t == text),
+            "{name} after loading the version-1 session: {shown:?}"
+        );
+    }
     for (title, _, text) in V1_VALUES {
         let got = &shown
             .iter()

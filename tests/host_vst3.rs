@@ -179,6 +179,7 @@ fn vst3_buses_and_parameters() {
             "A/B",
             "B Crossfeed",
             "B Model",
+            "Check",
             "Monitor",
             "Your Headphones"
         ]

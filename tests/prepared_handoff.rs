@@ -63,7 +63,17 @@ fn corrections_arrive_play_and_leave_without_touching_the_heap_on_the_audio_thre
     let mut switches_to_loaded = 0;
     let mut last_id = None;
     support::heap_count::start();
+    let mut seen = 0;
     for block in 0..6_000 {
+        // Each time the loaded measurement is chosen again, wait until a new correction
+        // has been published (the loop alone can outrun the publisher's 2 ms pace, and the
+        // count below would then depend on the machine's speed).
+        if block % 400 == 0 {
+            while published.load(Ordering::Acquire) <= seen {
+                std::thread::yield_now();
+            }
+            seen = published.load(Ordering::Acquire);
+        }
         sync.update(&stored);
         // Every 200 blocks switch "Your Headphones" between the loaded measurement and a
         // measured headphone: the engine crossfades between chains holding either.

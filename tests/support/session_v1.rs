@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+/// Parameters added after version 1 (display name, text displayed): a version-1 session
+/// loads them at their default, which is what it played when it was saved.
+pub const ADDED_SINCE_V1: [(&str, &str); 1] = [("Check", "Off")];
+
 /// Every parameter's non-default value in the version-1 fixture, as the host displays it
 /// (parameter name, text to set, text displayed afterwards).
 pub const V1_VALUES: [(&str, &str, &str); 21] = [
