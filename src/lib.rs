@@ -13,6 +13,7 @@ use nice_plug::prelude::*;
 pub mod background;
 pub mod dsp;
 pub mod editor;
+pub mod hrtf;
 pub mod measurement;
 pub mod models;
 pub mod params;

@@ -3,14 +3,15 @@
 use nice_plug::prelude::Enum;
 
 use crate::dsp::cascade::SectionList;
-use crate::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams};
+use crate::dsp::chain::{ChainConfig, CrossfeedMode, LiveParams, ROOM_DEFAULT};
 use crate::dsp::crossfeed::{CrossfeedSettings, WOODWORTH_ITD_30_DEG_MS};
 use crate::dsp::engine::EngineSettings;
 use crate::dsp::eq::EqSource;
 use crate::dsp::prepared::Prepared;
+use crate::dsp::seat::Playback;
+use crate::dsp::speakers::bank::ANGLE_DEFAULT_DEG;
 use crate::dsp::stereo::MonitorMode;
 use crate::models::Voicing;
-use crate::dsp::seat::Playback;
 use crate::models::catalogue::{CATALOGUE, Entry, MEASURED};
 use crate::models::checks::{CHECKS, CheckEntry};
 use crate::params::{
@@ -97,6 +98,11 @@ pub struct SlotValues {
     pub mono_flat: bool,
     /// M/S width factor (1 = unchanged).
     pub width: f64,
+    /// Virtual loudspeakers in place of the crossfeed, at this angle (degrees).
+    pub speakers: bool,
+    pub spk_angle_deg: u32,
+    /// The speakers' room, 0..1.
+    pub room: f64,
 }
 
 impl Default for SlotValues {
@@ -110,6 +116,9 @@ impl Default for SlotValues {
             itd_ms: WOODWORTH_ITD_30_DEG_MS as f64,
             mono_flat: true,
             width: 1.0,
+            speakers: false,
+            spk_angle_deg: ANGLE_DEFAULT_DEG,
+            room: ROOM_DEFAULT,
         }
     }
 }
@@ -124,6 +133,12 @@ impl SlotValues {
             itd_ms: slot.itd_ms.value() as f64,
             mono_flat: slot.xf_mono_flat.value(),
             width: slot.width_percent.value() as f64 / 100.0,
+            // The speakers' parameters (`a_speakers`, `a_spk_angle`, `a_room`) come with
+            // their editor row and the plug-in's speaker bank (issue 12); until then a
+            // slot plays its crossfeed.
+            speakers: false,
+            spk_angle_deg: ANGLE_DEFAULT_DEG,
+            room: ROOM_DEFAULT,
         }
     }
 }
@@ -177,21 +192,27 @@ impl Values {
     pub fn chain(&self) -> (ChainConfig, LiveParams) {
         let slot = &self.slot;
         let model = model_voicing(slot.model);
-        let (voicing, class_width, crossfeed, playback) = match check_entry(self.check) {
+        let speakers = slot.speakers.then_some(slot.spk_angle_deg);
+        let (voicing, class_width, crossfeed, speakers, playback) = match check_entry(self.check) {
             None => (
                 model.sections,
                 model.class.width_factor(),
                 crossfeed_mode(slot.crossfeed),
+                speakers,
                 Playback::Headphones,
+            ),
+            Some(c) if c.kind.is_worn() => (
+                c.voicing.sections,
+                1.0,
+                CrossfeedMode::Off,
+                None,
+                c.playback,
             ),
             Some(c) => (
                 c.voicing.sections,
                 1.0,
-                if c.kind.is_worn() {
-                    CrossfeedMode::Off
-                } else {
-                    crossfeed_mode(slot.crossfeed)
-                },
+                crossfeed_mode(slot.crossfeed),
+                speakers,
                 c.playback,
             ),
         };
@@ -201,6 +222,7 @@ impl Values {
             class_width,
             crossfeed,
             mono_flat: slot.mono_flat,
+            speakers,
             monitor: playback.monitor(monitor_mode(self.monitor)),
             playback,
             level_match: self.level_match,
@@ -212,6 +234,7 @@ impl Values {
             },
             itd_ms: slot.itd_ms,
             width: slot.width,
+            room: slot.room,
         };
         (config, live)
     }

@@ -34,6 +34,7 @@ fn config(
         mono_flat,
         monitor,
         playback: Default::default(),
+        speakers: None,
         level_match: true,
     }
 }
@@ -55,6 +56,7 @@ fn cases() -> Vec<(&'static str, ChainConfig, LiveParams)> {
         },
         itd_ms: 0.5,
         width: 1.0,
+        ..LiveParams::default()
     };
     vec![
         (

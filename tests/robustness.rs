@@ -205,6 +205,7 @@ fn absurd_settings_are_clamped_not_obeyed() {
         },
         itd_ms: 1e12,
         width: f64::INFINITY,
+        room: f64::NAN,
     };
     s.output_gain = f64::NAN;
     let mut e = engine::engine(fs, s);

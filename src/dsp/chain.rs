@@ -14,8 +14,12 @@ use super::crossfeed::{CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::eq::{EqDesign, EqSource, EqStage};
 use super::level::{LevelDesign, LevelStage};
 use super::loudness::{self, GRID_LEN, LevelGrid, MID_SHARE};
+use std::sync::Arc;
+
 use super::seat::{Playback, SeatDesign, SeatStage};
 use super::spatial::{SpatialDesign, SpatialStage};
+use super::speakers::bank::SpeakerBank;
+use super::speakers::stage::SpeakersDesign;
 use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
 use super::stereo::{MonitorMode, WIDTH_MAX, WidthDesign, WidthStage};
 
@@ -41,6 +45,9 @@ pub struct ChainConfig {
     pub class_width: f64,
     pub crossfeed: CrossfeedMode,
     pub mono_flat: bool,
+    /// Virtual loudspeakers at this angle (degrees each side of centre) in place of the
+    /// crossfeed; `None`: the crossfeed.
+    pub speakers: Option<u32>,
     pub monitor: MonitorMode,
     /// How the channels reach the listener (an audience check's device; headphones for
     /// every slot).
@@ -56,6 +63,7 @@ impl Default for ChainConfig {
             class_width: 1.0,
             crossfeed: CrossfeedMode::Off,
             mono_flat: true,
+            speakers: None,
             monitor: MonitorMode::Stereo,
             playback: Playback::Headphones,
             level_match: true,
@@ -71,7 +79,12 @@ pub struct LiveParams {
     pub itd_ms: f64,
     /// M/S width factor (1 = unchanged).
     pub width: f64,
+    /// The speakers' room: 0 = their direct sound only, 1 = the full room.
+    pub room: f64,
 }
+
+/// The room amount a new slot starts with.
+pub const ROOM_DEFAULT: f64 = 0.3;
 
 impl Default for LiveParams {
     fn default() -> Self {
@@ -79,6 +92,7 @@ impl Default for LiveParams {
             custom: CrossfeedSettings::DEFAULT,
             itd_ms: super::crossfeed::WOODWORTH_ITD_30_DEG_MS as f64,
             width: 1.0,
+            room: ROOM_DEFAULT,
         }
     }
 }
@@ -94,6 +108,7 @@ impl LiveParams {
             },
             itd_ms: glide(self.itd_ms, target.itd_ms),
             width: glide(self.width, target.width),
+            room: glide(self.room, target.room),
         }
     }
 
@@ -105,6 +120,7 @@ impl LiveParams {
             custom: self.custom.sanitized(),
             itd_ms: fin(self.itd_ms, d.itd_ms).clamp(0.0, ITD_MAX_MS as f64),
             width: fin(self.width, d.width).clamp(0.0, WIDTH_MAX),
+            room: fin(self.room, d.room).clamp(0.0, 1.0),
         }
     }
 }
@@ -126,6 +142,9 @@ pub struct ChainDesign {
     config: ChainConfig,
     live: LiveParams,
     sample_rate: f64,
+    /// The speakers' responses at this rate (`None`: no speakers; only a design made
+    /// without a chain, for a plot, lacks them).
+    bank: Option<Arc<SpeakerBank>>,
     // The stages, in chain order.
     pub monitor: MonitorMode,
     pub eq: EqDesign,
@@ -136,12 +155,28 @@ pub struct ChainDesign {
 }
 
 impl ChainDesign {
-    /// Design everything for `config` and `live` on `grid`'s sample rate.
+    /// Design everything for `config` and `live` on `grid`'s sample rate (the speakers'
+    /// bank, if the configuration has speakers, is the built-in set's: off the audio
+    /// thread only).
     pub fn new(config: &ChainConfig, live: &LiveParams, grid: &LevelGrid) -> Self {
+        let bank = config
+            .speakers
+            .map(|_| SpeakerBank::builtin(grid.sample_rate));
+        Self::with_bank(config, live, grid, bank)
+    }
+
+    /// Design everything with this speaker bank.
+    pub fn with_bank(
+        config: &ChainConfig,
+        live: &LiveParams,
+        grid: &LevelGrid,
+        bank: Option<Arc<SpeakerBank>>,
+    ) -> Self {
         let mut design = Self {
             config: ChainConfig::default(),
             live: LiveParams::default(),
             sample_rate: grid.sample_rate,
+            bank,
             monitor: MonitorMode::Stereo,
             eq: EqDesign::flat(),
             spatial: SpatialDesign::Off,
@@ -198,9 +233,18 @@ impl ChainDesign {
     pub fn set_live(&mut self, live: &LiveParams, grid: &LevelGrid) {
         let live = live.sanitized();
         self.live = live;
-        self.spatial = match self.config.crossfeed.settings(live.custom) {
-            None => SpatialDesign::Off,
-            Some(s) => SpatialDesign::Crossfeed {
+        let speakers = match (self.config.speakers, &self.bank) {
+            (Some(angle_deg), Some(bank)) => Some(SpeakersDesign {
+                bank: bank.clone(),
+                angle_deg,
+                room: live.room,
+            }),
+            _ => None,
+        };
+        self.spatial = match (speakers, self.config.crossfeed.settings(live.custom)) {
+            (Some(s), _) => SpatialDesign::Speakers(s),
+            (None, None) => SpatialDesign::Off,
+            (None, Some(s)) => SpatialDesign::Crossfeed {
                 coeffs: CrossfeedCoeffs::design(s, self.sample_rate),
                 delay: live.itd_ms * 1e-3 * self.sample_rate,
                 mono_flat: self.config.mono_flat,
@@ -264,14 +308,24 @@ impl Chain {
     /// Allocates everything for `sample_rate` (the delay lines); call from `activate`,
     /// never in `process`.
     pub fn new(sample_rate: f64) -> Self {
+        Self::with_speakers(sample_rate, None)
+    }
+
+    /// A chain that can also run the speakers of `bank` (designed for `sample_rate`).
+    pub fn with_speakers(sample_rate: f64, bank: Option<Arc<SpeakerBank>>) -> Self {
         let grid = LevelGrid::new(sample_rate);
-        let design = ChainDesign::new(&ChainConfig::default(), &LiveParams::default(), &grid);
+        let design = ChainDesign::with_bank(
+            &ChainConfig::default(),
+            &LiveParams::default(),
+            &grid,
+            bank.clone(),
+        );
         let mut chain = Self {
             grid,
             design,
             monitor: MonitorMode::Stereo,
             eq: EqStage::default(),
-            spatial: SpatialStage::new(sample_rate),
+            spatial: SpatialStage::new(sample_rate, bank),
             width: WidthStage::default(),
             seat: SeatStage::new(sample_rate),
             level: LevelStage::default(),

@@ -10,6 +10,7 @@
 use super::chain::{Chain, ChainConfig, LiveParams};
 use super::fade::{Ramp, crossfade_len, fade_in};
 use super::sanitize;
+use super::speakers::bank::SpeakerBank;
 
 /// Continuous settings are re-evaluated at most every this many samples.
 pub const SUB_BLOCK: usize = 32;
@@ -70,15 +71,28 @@ pub struct Engine {
 impl Engine {
     /// Allocates everything the engine will ever need; call from `activate`.
     pub fn new(sample_rate: f64) -> Self {
+        Self::build(sample_rate, false)
+    }
+
+    /// An engine that can also run virtual loudspeakers (`ChainConfig::speakers`): it
+    /// designs the built-in set's responses for the rate (once per rate and process) and
+    /// allocates their convolution state.
+    pub fn with_speakers(sample_rate: f64) -> Self {
+        Self::build(sample_rate, true)
+    }
+
+    fn build(sample_rate: f64, speakers: bool) -> Self {
         let sample_rate = if sample_rate.is_finite() && sample_rate >= 8_000.0 {
             sample_rate.min(768_000.0)
         } else {
             48_000.0
         };
+        let bank = speakers.then(|| SpeakerBank::builtin(sample_rate));
+        let chain = || Chain::with_speakers(sample_rate, bank.clone());
         let glide_coeff = 1.0 - (-(SUB_BLOCK as f64) / (GLIDE_MS * 1e-3 * sample_rate)).exp();
         Self {
             sample_rate,
-            chains: [Chain::new(sample_rate), Chain::new(sample_rate)],
+            chains: [chain(), chain()],
             active: 0,
             fade_left: 0,
             fade_len: crossfade_len(sample_rate),

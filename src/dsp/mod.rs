@@ -14,6 +14,7 @@ pub mod cascade;
 #[cfg(target_arch = "x86_64")]
 pub mod cascade_wide;
 pub mod chain;
+pub mod convolver;
 pub mod crossfeed;
 pub mod engine;
 pub mod eq;
@@ -22,9 +23,10 @@ pub mod level;
 pub mod loudness;
 pub mod meters;
 pub mod prepared;
-pub mod simd;
 pub mod seat;
+pub mod simd;
 pub mod spatial;
+pub mod speakers;
 pub mod stage;
 pub mod stereo;
 

@@ -1,14 +1,20 @@
 //! The spatial stage: what the slot does to the stereo image between the EQ and the
-//! width. Today that is the crossfeed (`crossfeed.rs`) or nothing; virtual loudspeakers
-//! join here as another variant.
+//! width: the crossfeed (`crossfeed.rs`), virtual loudspeakers (`speakers/`) or nothing.
+//! Both are symmetric (the same to left and right), so in mid/side they are two filters
+//! and commute with the width: the width acts on the mix before it reaches the speakers
+//! whichever order the chain lists them in.
 
 use num_complex::Complex64;
 
+use std::sync::Arc;
+
 use super::crossfeed::{Crossfeed, CrossfeedCoeffs, ITD_MAX_MS};
+use super::speakers::bank::SpeakerBank;
+use super::speakers::stage::{SpeakersDesign, SpeakersStage};
 use super::stage::{Probe, Response, Stage, StageDesign};
 
 /// The designed spatial stage at one sample rate.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SpatialDesign {
     Off,
     Crossfeed {
@@ -18,13 +24,29 @@ pub enum SpatialDesign {
         /// Keep centred material flat (`Crossfeed::tick_mono_flat`).
         mono_flat: bool,
     },
+    Speakers(SpeakersDesign),
 }
 
 impl StageDesign for SpatialDesign {
     fn response(&self, at: &Probe) -> Response {
-        match *self {
+        match self {
             SpatialDesign::Off => Response::IDENTITY,
-            SpatialDesign::Crossfeed {
+            SpatialDesign::Speakers(s) => {
+                // Magnitudes (band-averaged at a level-match band, 1/24-octave smoothed
+                // for the plot): mid and side are separate filters, so their phases do
+                // not change any power downstream.
+                let pair = s.bank.pair(s.angle_deg);
+                let (pm, ps) = match at.band {
+                    Some(b) => pair.band_power(b, s.room),
+                    None => pair.plot_power(at.freq_hz, s.room),
+                };
+                let (m, s) = (
+                    Complex64::new(pm.sqrt(), 0.0),
+                    Complex64::new(ps.sqrt(), 0.0),
+                );
+                Response::symmetric(0.5 * (m + s), 0.5 * (m - s))
+            }
+            &SpatialDesign::Crossfeed {
                 coeffs,
                 delay,
                 mono_flat,
@@ -39,36 +61,56 @@ impl StageDesign for SpatialDesign {
     }
 }
 
+/// Which of its runtimes the spatial stage runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Running {
+    Off,
+    Crossfeed,
+    Speakers,
+}
+
 /// The running spatial stage.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SpatialStage {
     crossfeed: Crossfeed,
-    on: bool,
+    /// Only in chains built with a speaker bank.
+    speakers: Option<SpeakersStage>,
+    running: Running,
 }
 
 impl SpatialStage {
-    /// Allocates the ITD delay line for `sample_rate`; call from `activate`.
-    pub fn new(sample_rate: f64) -> Self {
+    /// Allocates the ITD delay line and, with a bank, the speakers' convolution state;
+    /// call from `activate`.
+    pub fn new(sample_rate: f64, bank: Option<Arc<SpeakerBank>>) -> Self {
         let max_delay = (ITD_MAX_MS as f64 * 1e-3 * sample_rate).ceil() as usize + 1;
         Self {
             crossfeed: Crossfeed::new(max_delay),
-            on: false,
+            speakers: bank.map(SpeakersStage::new),
+            running: Running::Off,
         }
     }
 
     /// Follow the design; coefficients and delay may change while running (the ITD and a
     /// Custom crossfeed glide), a topology change (mono-flat) clears the state.
     pub fn configure(&mut self, design: &SpatialDesign) {
-        match *design {
-            SpatialDesign::Off => self.on = false,
-            SpatialDesign::Crossfeed {
+        match design {
+            SpatialDesign::Off => self.running = Running::Off,
+            &SpatialDesign::Crossfeed {
                 coeffs,
                 delay,
                 mono_flat,
             } => {
                 self.crossfeed.configure(coeffs, delay, mono_flat);
-                self.on = true;
+                self.running = Running::Crossfeed;
             }
+            SpatialDesign::Speakers(s) => match &mut self.speakers {
+                Some(sp) => {
+                    sp.configure(s);
+                    self.running = Running::Speakers;
+                }
+                // A design with speakers only comes from a chain that has them.
+                None => self.running = Running::Off,
+            },
         }
     }
 }
@@ -85,18 +127,25 @@ impl SpatialStage {
     /// that works on whole blocks only (a convolution): the chain then runs it with
     /// [`Stage::process`].
     pub fn frame_kernel(&mut self) -> Option<FrameKernel<'_>> {
-        Some(if self.on {
-            FrameKernel::Crossfeed(&mut self.crossfeed)
-        } else {
-            FrameKernel::Through
-        })
+        match self.running {
+            Running::Off => Some(FrameKernel::Through),
+            Running::Crossfeed => Some(FrameKernel::Crossfeed(&mut self.crossfeed)),
+            Running::Speakers => None,
+        }
     }
 }
 
 impl Stage for SpatialStage {
     fn process(&mut self, io: &mut [[f64; 2]]) {
-        if !self.on {
-            return;
+        match self.running {
+            Running::Off => return,
+            Running::Speakers => {
+                if let Some(sp) = &mut self.speakers {
+                    sp.process(io);
+                }
+                return;
+            }
+            Running::Crossfeed => {}
         }
         let xf = &mut self.crossfeed;
         if xf.is_mono_flat() {
@@ -108,6 +157,9 @@ impl Stage for SpatialStage {
 
     fn reset(&mut self) {
         self.crossfeed.reset();
+        if let Some(sp) = &mut self.speakers {
+            sp.reset();
+        }
     }
 
     fn flush_denormals(&mut self) {
@@ -115,6 +167,6 @@ impl Stage for SpatialStage {
     }
 
     fn is_finite(&self) -> bool {
-        self.crossfeed.is_finite()
+        self.crossfeed.is_finite() && self.speakers.as_ref().is_none_or(|s| s.is_finite())
     }
 }

@@ -294,6 +294,7 @@ fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
             itd_ms: slot.itd_ms,
             mono_flat: slot.mono_flat,
             width: slot.width_percent / 100.0,
+            ..SlotValues::default()
         },
         phones: o.phones,
         loaded: None,

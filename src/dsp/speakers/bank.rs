@@ -1,0 +1,415 @@
+//! The speakers' responses at one sample rate, designed off the audio thread for every
+//! angle the parameter offers: for each, a short direct pair (room 0 %) and a long room
+//! pair (the difference to room 100 %), each as mid and side kernels for the convolver.
+//!
+//! **Timbre stays the voicing's.** A centred (mono) signal reaches both ears through the
+//! mid kernel. It is equalised flat: divided by its own magnitude smoothed over
+//! [`EQ_SMOOTHING_OCTAVES`] (a minimum-phase equaliser, applied to mid and side alike, so
+//! the interaural differences, the ratio and delay between the ears, stay the data's).
+//! Room 0 % and room 100 % are each equalised that way; the room parameter mixes the
+//! two (`direct + room · (full − direct)`), so it glides without rebuilding anything.
+//!
+//! **Zero latency.** Each ear pair starts with the earlier ear at sample 0: the common
+//! propagation delay is removed, the interaural delay kept (`ear.rs`).
+
+use std::sync::{Arc, Mutex};
+
+use num_complex::Complex64;
+
+use super::super::convolver::Kernel;
+use super::super::loudness::{GRID_LEN, grid_hz};
+use super::ear::{EarPair, ear_pair};
+use super::hrir::HrirSet;
+use super::room;
+use super::spectrum::{Fft, smoothed_power};
+
+/// The speaker angles the parameter offers, degrees from straight ahead (each side).
+pub const ANGLE_MIN_DEG: u32 = 10;
+pub const ANGLE_MAX_DEG: u32 = 60;
+/// The standard stereo triangle (ITU-R BS.775: ±30°).
+pub const ANGLE_DEFAULT_DEG: u32 = 30;
+/// A set must have a direction this close (degrees) to every angle offered, in the
+/// horizontal plane; the nearest measured direction plays.
+pub const MAX_DIRECTION_ERROR_DEG: f64 = 10.0;
+/// Length of the direct (room 0 %) responses, seconds: the data's 512 taps at 44.1 kHz
+/// (11.6 ms) less the silence before the sound arrives.
+pub const DIRECT_S: f64 = 0.021;
+/// Each ear pair is designed on this many seconds (enough for its response and the
+/// interaural delay, with room to spare for the circular FFT).
+const EAR_FFT_S: f64 = 0.04;
+/// Smoothing of the mid response before its inverse is taken, for the direct sound and
+/// for the full room. Finer follows the response more closely (centred sound flatter per
+/// 1/3 octave); coarser leaves the level difference between the ears within each band
+/// closer to the data's (a common equaliser that varies inside a band weighs the ears'
+/// different fine structure differently). The room's reflections need the finer one.
+pub const EQ_SMOOTHING_OCTAVES: (f64, f64) = (1.0 / 4.0, 1.0 / 6.0);
+/// The refinement: passes, and their smoothing (the 1/3-octave bands centred sound is
+/// held flat in).
+const EQ_REFINE_PASSES: usize = 1;
+const EQ_REFINE_OCTAVES: f64 = 1.0 / 3.0;
+/// The equaliser's gain is limited to this range (dB), so a deep notch is not filled.
+const EQ_LIMIT_DB: (f64, f64) = (-30.0, 15.0);
+/// The last part of each response fades out (raised cosine) over this fraction of it.
+const FADE_FRACTION: f64 = 0.25;
+/// Responses shown in the editor's plot: points per octave.
+const PLOT_POINTS_PER_OCTAVE: f64 = 24.0;
+const PLOT_START_HZ: f64 = 20.0;
+/// Seeds of the two ears' tail noise (any fixed numbers: the tail is the same every run).
+const TAIL_SEEDS: [u64; 2] = [0x9E37_79B9_7F4A_7C15, 0xD1B5_4A32_D192_ED03];
+
+/// Why a set cannot make speakers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DesignError {
+    /// No measured direction within [`MAX_DIRECTION_ERROR_DEG`] of this angle.
+    NoDirection { angle_deg: u32, nearest_deg: f64 },
+}
+
+impl std::fmt::Display for DesignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DesignError::NoDirection {
+                angle_deg,
+                nearest_deg,
+            } => write!(
+                f,
+                "no measured direction within {MAX_DIRECTION_ERROR_DEG}° of {angle_deg}° \
+                 in the horizontal plane (nearest: {nearest_deg:.1}° away)"
+            ),
+        }
+    }
+}
+
+/// Power of mid or side at one frequency band: direct `|D|²`, room `|R|²` and their
+/// cross term `Re(D R*)`, averaged over the band.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct BandPower {
+    dd: f64,
+    rr: f64,
+    dr: f64,
+}
+
+impl BandPower {
+    fn at_room(&self, room: f64) -> f64 {
+        (self.dd + room * room * self.rr + 2.0 * room * self.dr).max(0.0)
+    }
+}
+
+/// One angle's responses.
+pub struct SpeakerPair {
+    /// The measured direction that plays, degrees of azimuth.
+    pub measured_deg: f64,
+    /// The data's interaural time difference at that direction, seconds.
+    pub data_itd_s: f64,
+    /// Mid and side kernels of the direct sound (room 0 %).
+    pub direct: [Kernel; 2],
+    /// Mid and side kernels added, times the room amount, for the room.
+    pub room: [Kernel; 2],
+    /// The same as plain samples (tests, tools).
+    pub direct_ir: [Vec<f32>; 2],
+    pub room_ir: [Vec<f32>; 2],
+    bands: [[BandPower; GRID_LEN]; 2],
+    plot: Vec<[BandPower; 2]>,
+}
+
+impl SpeakerPair {
+    /// Mean power gain of (mid, side) over level-grid band `band` at room amount `room`.
+    pub fn band_power(&self, band: usize, room: f64) -> (f64, f64) {
+        let b = &self.bands;
+        (b[0][band].at_room(room), b[1][band].at_room(room))
+    }
+
+    /// Power gain of (mid, side) near `freq_hz` (1/24-octave smoothed), for the plot.
+    pub fn plot_power(&self, freq_hz: f64, room: f64) -> (f64, f64) {
+        let x = (freq_hz.max(PLOT_START_HZ) / PLOT_START_HZ).log2() * PLOT_POINTS_PER_OCTAVE;
+        let i = (x.round() as usize).min(self.plot.len() - 1);
+        let p = &self.plot[i];
+        (p[0].at_room(room), p[1].at_room(room))
+    }
+}
+
+/// Every angle's responses at one sample rate.
+pub struct SpeakerBank {
+    pub sample_rate: f64,
+    pub name: String,
+    pairs: Vec<SpeakerPair>,
+    /// Index into `pairs` for each angle from [`ANGLE_MIN_DEG`].
+    by_angle: Vec<usize>,
+    pub direct_taps: usize,
+    pub room_taps: usize,
+}
+
+impl std::fmt::Debug for SpeakerBank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpeakerBank({} at {} Hz)", self.name, self.sample_rate)
+    }
+}
+
+/// Round up to whole convolver partitions.
+fn taps_for(seconds: f64, sample_rate: f64) -> usize {
+    let p = super::super::convolver::PARTITION;
+    ((seconds * sample_rate / p as f64).ceil() as usize).max(1) * p
+}
+
+/// `x` cut to `len` samples, the last [`FADE_FRACTION`] faded out.
+fn truncated(x: &[f64], len: usize) -> Vec<f64> {
+    let fade = ((len as f64 * FADE_FRACTION) as usize).max(1);
+    (0..len)
+        .map(|i| {
+            let v = x.get(i).copied().unwrap_or(0.0);
+            let from_end = len - i;
+            if from_end <= fade {
+                let t = from_end as f64 / fade as f64;
+                v * 0.5 * (1.0 - (std::f64::consts::PI * t).cos())
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+/// The minimum-phase equaliser that makes `mid` flat after smoothing over `octaves`,
+/// then refined [`EQ_REFINE_PASSES`] times so the result is flat over
+/// [`EQ_REFINE_OCTAVES`] too (a deep notch inside a band otherwise leaves the band low).
+fn flat_eq(fft: &Fft, mid: &[Complex64], octaves: f64) -> Vec<Complex64> {
+    let (lo, hi) = (
+        10f64.powf(EQ_LIMIT_DB.0 / 20.0),
+        10f64.powf(EQ_LIMIT_DB.1 / 20.0),
+    );
+    let mut mag: Vec<f64> = smoothed_power(mid, octaves)
+        .iter()
+        .map(|p| (1.0 / p.max(1e-30).sqrt()).clamp(lo, hi))
+        .collect();
+    for _ in 0..EQ_REFINE_PASSES {
+        let eq: Vec<Complex64> = mid.iter().zip(&mag).map(|(m, g)| m * g).collect();
+        let residual = smoothed_power(&eq, EQ_REFINE_OCTAVES);
+        for (g, p) in mag.iter_mut().zip(&residual) {
+            *g = (*g / p.max(1e-30).sqrt()).clamp(lo, hi);
+        }
+    }
+    fft.minimum_phase(&mag)
+}
+
+/// A deterministic noise sequence (xorshift64*, roughly Gaussian: the sum of four
+/// uniform numbers).
+fn noise(seed: u64, len: usize) -> Vec<f64> {
+    let mut s = seed | 1;
+    let mut uniform = move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..len)
+        .map(|_| (0..4).map(|_| uniform()).sum::<f64>() - 2.0)
+        .collect()
+}
+
+fn energy(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+/// Band-averaged powers of the direct and room kernels, mid and side, between the
+/// frequencies `edges(i)` gives for each of `count` points.
+fn powers(
+    fft: &Fft,
+    sample_rate: f64,
+    direct: &[Vec<Complex64>; 2],
+    room: &[Vec<Complex64>; 2],
+    count: usize,
+    edges: impl Fn(usize) -> (f64, f64),
+) -> Vec<[BandPower; 2]> {
+    let bin = |f: f64| ((f * fft.n as f64 / sample_rate).round() as usize).min(fft.bins() - 1);
+    (0..count)
+        .map(|i| {
+            let (lo, hi) = edges(i);
+            let (a, b) = (bin(lo), bin(hi).max(bin(lo)));
+            std::array::from_fn(|c| {
+                let mut p = BandPower::default();
+                for k in a..=b {
+                    let (d, r) = (direct[c][k], room[c][k]);
+                    p.dd += d.norm_sqr();
+                    p.rr += r.norm_sqr();
+                    p.dr += (d * r.conj()).re;
+                }
+                let n = (b - a + 1) as f64;
+                BandPower {
+                    dd: p.dd / n,
+                    rr: p.rr / n,
+                    dr: p.dr / n,
+                }
+            })
+        })
+        .collect()
+}
+
+impl SpeakerBank {
+    /// The built-in set's bank at `sample_rate` (designed once per rate and process;
+    /// call off the audio thread).
+    pub fn builtin(sample_rate: f64) -> Arc<SpeakerBank> {
+        static BANKS: Mutex<Vec<Arc<SpeakerBank>>> = Mutex::new(Vec::new());
+        let mut banks = BANKS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = banks.iter().find(|b| b.sample_rate == sample_rate) {
+            return b.clone();
+        }
+        let bank = Arc::new(
+            SpeakerBank::new(crate::hrtf::builtin(), sample_rate)
+                .expect("the built-in set has every angle"),
+        );
+        banks.push(bank.clone());
+        bank
+    }
+
+    /// Design every angle from `set` at `sample_rate`. Allocates; seconds of work at high
+    /// rates: never on the audio thread.
+    pub fn new(set: &HrirSet, sample_rate: f64) -> Result<SpeakerBank, DesignError> {
+        // The measured direction for each angle (left speaker: +azimuth).
+        let mut dirs = Vec::new();
+        let mut by_angle = Vec::new();
+        for angle in ANGLE_MIN_DEG..=ANGLE_MAX_DEG {
+            let (dir, dist) = set
+                .nearest(angle as f64, 0.0)
+                .ok_or(DesignError::NoDirection {
+                    angle_deg: angle,
+                    nearest_deg: f64::INFINITY,
+                })?;
+            if dist > MAX_DIRECTION_ERROR_DEG {
+                return Err(DesignError::NoDirection {
+                    angle_deg: angle,
+                    nearest_deg: dist,
+                });
+            }
+            let i = dirs.iter().position(|d| *d == dir).unwrap_or_else(|| {
+                dirs.push(dir);
+                dirs.len() - 1
+            });
+            by_angle.push(i);
+        }
+        let direct_taps = taps_for(DIRECT_S, sample_rate);
+        let room_taps = taps_for(room::length_s(), sample_rate);
+        let ear_fft = Fft::new(((EAR_FFT_S * sample_rate) as usize).next_power_of_two());
+        let fft = Fft::new((2 * room_taps).next_power_of_two());
+        let mut ears: Vec<Option<EarPair>> = vec![None; set.directions.len()];
+        let mut pair_of = |dir: usize| -> EarPair {
+            ears[dir]
+                .get_or_insert_with(|| ear_pair(set, dir, &ear_fft, sample_rate))
+                .clone()
+        };
+        let pairs = dirs
+            .iter()
+            .map(|&dir| {
+                let direct = pair_of(dir);
+                let az = set.directions[dir].azimuth_deg;
+                // Room 100 %: the direct sound, every reflection through the HRTF of its
+                // direction (timed at the centre of the head), and the diffuse tail.
+                let mut full = [vec![0.0; fft.n], vec![0.0; fft.n]];
+                for ear in 0..2 {
+                    full[ear][..ear_fft.n].copy_from_slice(&direct.ears[ear]);
+                }
+                let mut reflected_energy = 0.0;
+                for path in room::reflections(az) {
+                    let (d, _) = set
+                        .nearest(path.azimuth_deg, path.elevation_deg)
+                        .expect("the set is not empty");
+                    let p = pair_of(d);
+                    let at = path.delay_s + 0.5 * (direct.data_itd_s.abs() - p.data_itd_s.abs());
+                    let start = (at.max(0.0) * sample_rate).round() as usize;
+                    for ear in 0..2 {
+                        for (i, v) in p.ears[ear].iter().enumerate() {
+                            if let Some(o) = full[ear].get_mut(start + i) {
+                                *o += path.gain * v;
+                            }
+                        }
+                    }
+                    reflected_energy += path.gain * path.gain;
+                }
+                let direct_energy = 0.5 * (energy(&direct.ears[0]) + energy(&direct.ears[1]));
+                let tail_share = (room::reverberant_to_direct() - reflected_energy).max(0.0);
+                let mix = room::mixing_s();
+                let rt = room::reverberation_s();
+                for (ear, seed) in TAIL_SEEDS.iter().enumerate() {
+                    let mut tail = noise(*seed, room_taps);
+                    for (i, v) in tail.iter_mut().enumerate() {
+                        let t = i as f64 / sample_rate;
+                        // Fades in from half the mixing time to 1.5 times it, decays
+                        // 60 dB per reverberation time.
+                        let rise = ((t - 0.5 * mix) / mix).clamp(0.0, 1.0);
+                        *v *= rise * rise * (3.0 - 2.0 * rise) * 10f64.powf(-3.0 * t / rt);
+                    }
+                    let scale = (tail_share * direct_energy / energy(&tail).max(1e-30)).sqrt();
+                    for (o, v) in full[ear].iter_mut().zip(&tail) {
+                        *o += scale * v;
+                    }
+                }
+                // Mid and side, each equalised so the mid is flat.
+                let design = |pair: [&[f64]; 2], taps: usize, octaves: f64| -> [Vec<f64>; 2] {
+                    let (l, r) = (fft.spectrum(pair[0]), fft.spectrum(pair[1]));
+                    let mid: Vec<Complex64> = l.iter().zip(&r).map(|(a, b)| a + b).collect();
+                    let side: Vec<Complex64> = l.iter().zip(&r).map(|(a, b)| a - b).collect();
+                    let eq = flat_eq(&fft, &mid, octaves);
+                    let apply = |x: &[Complex64]| {
+                        let y: Vec<Complex64> = x.iter().zip(&eq).map(|(a, e)| a * e).collect();
+                        truncated(&fft.impulse(&y), taps)
+                    };
+                    [apply(&mid), apply(&side)]
+                };
+                // Mid and side are LL + LR and LL - LR of the left speaker (the right one
+                // mirrors it); the renderer feeds them (L + R)/2 and (L - R)/2, so a
+                // centred input x reaches each ear as mid · x: flat.
+                let d = design(
+                    [&direct.ears[0], &direct.ears[1]],
+                    direct_taps,
+                    EQ_SMOOTHING_OCTAVES.0,
+                );
+                let w = design([&full[0], &full[1]], room_taps, EQ_SMOOTHING_OCTAVES.1);
+                let r: [Vec<f64>; 2] = std::array::from_fn(|c| {
+                    w[c].iter()
+                        .enumerate()
+                        .map(|(i, v)| v - d[c].get(i).copied().unwrap_or(0.0))
+                        .collect()
+                });
+                let spec = |x: &[Vec<f64>; 2]| [fft.spectrum(&x[0]), fft.spectrum(&x[1])];
+                let (ds, rs) = (spec(&d), spec(&r));
+                let half_band = 2f64.powf(1.0 / 12.0);
+                let band_list = powers(&fft, sample_rate, &ds, &rs, GRID_LEN, |i| {
+                    (grid_hz(i) / half_band, grid_hz(i) * half_band)
+                });
+                let plot_len = ((0.5 * sample_rate / PLOT_START_HZ).log2() * PLOT_POINTS_PER_OCTAVE)
+                    as usize
+                    + 1;
+                let half_plot = 2f64.powf(0.5 / PLOT_POINTS_PER_OCTAVE);
+                let plot = powers(&fft, sample_rate, &ds, &rs, plot_len, |i| {
+                    let f = PLOT_START_HZ * 2f64.powf(i as f64 / PLOT_POINTS_PER_OCTAVE);
+                    (f / half_plot, f * half_plot)
+                });
+                let bands = std::array::from_fn(|c| std::array::from_fn(|b| band_list[b][c]));
+                let to_f32 = |x: &Vec<f64>| x.iter().map(|v| *v as f32).collect::<Vec<f32>>();
+                let direct_ir = [to_f32(&d[0]), to_f32(&d[1])];
+                let room_ir = [to_f32(&r[0]), to_f32(&r[1])];
+                SpeakerPair {
+                    measured_deg: az,
+                    data_itd_s: direct.data_itd_s,
+                    direct: [Kernel::new(&direct_ir[0]), Kernel::new(&direct_ir[1])],
+                    room: [Kernel::new(&room_ir[0]), Kernel::new(&room_ir[1])],
+                    direct_ir,
+                    room_ir,
+                    bands,
+                    plot,
+                }
+            })
+            .collect();
+        Ok(SpeakerBank {
+            sample_rate,
+            name: set.name.clone(),
+            pairs,
+            by_angle,
+            direct_taps,
+            room_taps,
+        })
+    }
+
+    /// The responses for `angle_deg` (clamped into the offered range).
+    pub fn pair(&self, angle_deg: u32) -> &SpeakerPair {
+        let i = angle_deg.clamp(ANGLE_MIN_DEG, ANGLE_MAX_DEG) - ANGLE_MIN_DEG;
+        &self.pairs[self.by_angle[i as usize]]
+    }
+}
