@@ -133,9 +133,9 @@ impl SlotValues {
             itd_ms: slot.itd_ms.value() as f64,
             mono_flat: slot.xf_mono_flat.value(),
             width: slot.width_percent.value() as f64 / 100.0,
-            // The speakers' parameters (`a_speakers`, `a_spk_angle`, `a_room`) come with
-            // their editor row and the plug-in's speaker bank (issue 12); until then a
-            // slot plays its crossfeed.
+            // The speakers' parameters (`a_speakers`, `a_spk_angle`, `a_room`) join with
+            // their editor row, once the plug-in designs the speakers on its background
+            // thread (issue 12): until then a slot plays its crossfeed.
             speakers: false,
             spk_angle_deg: ANGLE_DEFAULT_DEG,
             room: ROOM_DEFAULT,

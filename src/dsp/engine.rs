@@ -10,7 +10,7 @@
 use super::chain::{Chain, ChainConfig, LiveParams};
 use super::fade::{Ramp, crossfade_len, fade_in};
 use super::sanitize;
-use super::speakers::bank::SpeakerBank;
+use super::speakers::bank::{MAX_SAMPLE_RATE_HZ, SpeakerBank};
 
 /// Continuous settings are re-evaluated at most every this many samples.
 pub const SUB_BLOCK: usize = 32;
@@ -76,7 +76,7 @@ impl Engine {
 
     /// An engine that can also run virtual loudspeakers (`ChainConfig::speakers`): it
     /// designs the built-in set's responses for the rate (once per rate and process) and
-    /// allocates their convolution state.
+    /// allocates their convolution state. Above `MAX_SAMPLE_RATE_HZ` it has none.
     pub fn with_speakers(sample_rate: f64) -> Self {
         Self::build(sample_rate, true)
     }
@@ -87,7 +87,8 @@ impl Engine {
         } else {
             48_000.0
         };
-        let bank = speakers.then(|| SpeakerBank::builtin(sample_rate));
+        let bank = (speakers && sample_rate <= MAX_SAMPLE_RATE_HZ)
+            .then(|| SpeakerBank::builtin(sample_rate));
         let chain = || Chain::with_speakers(sample_rate, bank.clone());
         let glide_coeff = 1.0 - (-(SUB_BLOCK as f64) / (GLIDE_MS * 1e-3 * sample_rate)).exp();
         Self {

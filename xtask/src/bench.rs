@@ -375,6 +375,32 @@ pub fn run(args: &[String]) -> Result<(), String> {
             best(key)
         );
     }
+    println!();
+    println!(
+        "Speakers (MIT KEMAR, ±30°), engine with a neutral voicing, in-process \
+         ({TABLE_ROUNDS} rounds; latency 0)"
+    );
+    println!("| case | ns/frame (median) | % core | best round |");
+    println!("|---|---:|---:|---:|");
+    for block in [32, 256, 1024] {
+        for (room, tag) in [("0 %", "room0"), ("100 %", "room100")] {
+            let key = format!("speakers_{tag}_b{block}");
+            let v = get(&key);
+            println!(
+                "| room {room}, block {block} | {v:.2} | {:.3} % | {:.2} |",
+                core_percent(v),
+                best(&key)
+            );
+        }
+    }
+    let v = get("speakers_fading_b256");
+    println!(
+        "| room 100 %, crossfading 30° and 45°, block 256 | {v:.2} | {:.3} % | {:.2} ({:.2}x steady) |",
+        core_percent(v),
+        best("speakers_fading_b256"),
+        v / get("speakers_room100_b256")
+    );
+    println!();
     println!(
         "block 32 vs block 1024: {:+.1} % (median), {:+.1} % (best round)",
         (steady32 / steady1024 - 1.0) * 100.0,

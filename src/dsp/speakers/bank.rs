@@ -3,9 +3,9 @@
 //! pair (the difference to room 100 %), each as mid and side kernels for the convolver.
 //!
 //! **Timbre stays the voicing's.** A centred (mono) signal reaches both ears through the
-//! mid kernel. It is equalised flat: divided by its own magnitude smoothed over
-//! [`EQ_SMOOTHING_OCTAVES`] (a minimum-phase equaliser, applied to mid and side alike, so
-//! the interaural differences, the ratio and delay between the ears, stay the data's).
+//! mid kernel. It is equalised flat per 1/3 octave (one minimum-phase equaliser, applied
+//! to mid and side alike, so the interaural differences, the ratio and delay between the
+//! ears, stay the data's).
 //! Room 0 % and room 100 % are each equalised that way; the room parameter mixes the
 //! two (`direct + room · (full − direct)`), so it glides without rebuilding anything.
 //!
@@ -21,32 +21,31 @@ use super::super::loudness::{GRID_LEN, grid_hz};
 use super::ear::{EarPair, ear_pair};
 use super::hrir::HrirSet;
 use super::room;
-use super::spectrum::{Fft, smoothed_power};
+use super::spectrum::Fft;
 
 /// The speaker angles the parameter offers, degrees from straight ahead (each side).
 pub const ANGLE_MIN_DEG: u32 = 10;
 pub const ANGLE_MAX_DEG: u32 = 60;
 /// The standard stereo triangle (ITU-R BS.775: ±30°).
 pub const ANGLE_DEFAULT_DEG: u32 = 30;
+/// Highest sample rate the speakers run at: above it a chain has no speakers (the slot
+/// plays without them). The room's responses grow with the rate (43 000 taps at
+/// 192 kHz) and their cost with its square.
+pub const MAX_SAMPLE_RATE_HZ: f64 = 192_000.0;
 /// A set must have a direction this close (degrees) to every angle offered, in the
 /// horizontal plane; the nearest measured direction plays.
 pub const MAX_DIRECTION_ERROR_DEG: f64 = 10.0;
 /// Length of the direct (room 0 %) responses, seconds: the data's 512 taps at 44.1 kHz
 /// (11.6 ms) less the silence before the sound arrives.
-pub const DIRECT_S: f64 = 0.021;
+pub const DIRECT_S: f64 = 0.0107;
 /// Each ear pair is designed on this many seconds (enough for its response and the
 /// interaural delay, with room to spare for the circular FFT).
 const EAR_FFT_S: f64 = 0.04;
-/// Smoothing of the mid response before its inverse is taken, for the direct sound and
-/// for the full room. Finer follows the response more closely (centred sound flatter per
-/// 1/3 octave); coarser leaves the level difference between the ears within each band
-/// closer to the data's (a common equaliser that varies inside a band weighs the ears'
-/// different fine structure differently). The room's reflections need the finer one.
-pub const EQ_SMOOTHING_OCTAVES: (f64, f64) = (1.0 / 4.0, 1.0 / 6.0);
-/// The refinement: passes, and their smoothing (the 1/3-octave bands centred sound is
-/// held flat in).
-const EQ_REFINE_PASSES: usize = 1;
-const EQ_REFINE_OCTAVES: f64 = 1.0 / 3.0;
+/// The lowest 1/3-octave band the equaliser sets (below it, its gain is that band's).
+const EQ_FIRST_BAND_HZ: f64 = 20.0;
+/// Passes of the equaliser's band-by-band refinement (the interpolation between bands
+/// moves each band's mean a little; three passes settle it to a few hundredths of a dB).
+const EQ_PASSES: usize = 3;
 /// The equaliser's gain is limited to this range (dB), so a deep notch is not filled.
 const EQ_LIMIT_DB: (f64, f64) = (-30.0, 15.0);
 /// The last part of each response fades out (raised cosine) over this fraction of it.
@@ -167,26 +166,57 @@ fn truncated(x: &[f64], len: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The minimum-phase equaliser that makes `mid` flat after smoothing over `octaves`,
-/// then refined [`EQ_REFINE_PASSES`] times so the result is flat over
-/// [`EQ_REFINE_OCTAVES`] too (a deep notch inside a band otherwise leaves the band low).
-fn flat_eq(fft: &Fft, mid: &[Complex64], octaves: f64) -> Vec<Complex64> {
-    let (lo, hi) = (
-        10f64.powf(EQ_LIMIT_DB.0 / 20.0),
-        10f64.powf(EQ_LIMIT_DB.1 / 20.0),
-    );
-    let mut mag: Vec<f64> = smoothed_power(mid, octaves)
-        .iter()
-        .map(|p| (1.0 / p.max(1e-30).sqrt()).clamp(lo, hi))
+/// The minimum-phase equaliser that makes `mid` flat per 1/3 octave: one gain per band
+/// (IEC 61260 base-ten centres), interpolated in dB over log frequency between band
+/// centres, refined [`EQ_PASSES`] times against the bands' mean power. The gain varies
+/// only from band to band, not inside one, so it weighs the two ears' different fine
+/// structure inside a band alike: the interaural level difference per band stays the
+/// data's.
+fn flat_eq(fft: &Fft, sample_rate: f64, mid: &[Complex64]) -> Vec<Complex64> {
+    let (lo, hi) = (EQ_LIMIT_DB.0, EQ_LIMIT_DB.1);
+    let centres: Vec<f64> = (-20..)
+        .map(|i| 1000.0 * 10f64.powf(i as f64 / 10.0))
+        .take_while(|f| *f < 0.5 * sample_rate)
+        .filter(|f| *f >= EQ_FIRST_BAND_HZ)
         .collect();
-    for _ in 0..EQ_REFINE_PASSES {
-        let eq: Vec<Complex64> = mid.iter().zip(&mag).map(|(m, g)| m * g).collect();
-        let residual = smoothed_power(&eq, EQ_REFINE_OCTAVES);
-        for (g, p) in mag.iter_mut().zip(&residual) {
-            *g = (*g / p.max(1e-30).sqrt()).clamp(lo, hi);
+    let bin_hz = sample_rate / fft.n as f64;
+    let edge = 10f64.powf(1.0 / 20.0);
+    let ranges: Vec<(usize, usize)> = centres
+        .iter()
+        .map(|fc| {
+            let a = ((fc / edge / bin_hz).ceil() as usize).min(mid.len() - 1);
+            let b = ((fc * edge / bin_hz).floor() as usize).clamp(a, mid.len() - 1);
+            (a, b)
+        })
+        .collect();
+    let log_c: Vec<f64> = centres.iter().map(|f| f.ln()).collect();
+    let mut gains_db = vec![0.0; centres.len()];
+    let mut curve = vec![1.0; mid.len()];
+    for _ in 0..EQ_PASSES {
+        for (g, (a, b)) in gains_db.iter_mut().zip(&ranges) {
+            let p = (*a..=*b)
+                .map(|k| (mid[k] * curve[k]).norm_sqr())
+                .sum::<f64>()
+                / (b - a + 1) as f64;
+            *g = (*g - 10.0 * p.max(1e-30).log10()).clamp(lo, hi);
+        }
+        for (k, c) in curve.iter_mut().enumerate() {
+            let lf = (k as f64 * bin_hz).max(1e-9).ln();
+            let i = log_c.partition_point(|x| *x <= lf);
+            let db = if i == 0 {
+                gains_db[0]
+            } else if i == log_c.len() {
+                gains_db[log_c.len() - 1]
+            } else {
+                let t = (lf - log_c[i - 1]) / (log_c[i] - log_c[i - 1]);
+                // Raised-cosine interpolation: smooth across each band's centre.
+                let w = 0.5 - 0.5 * (std::f64::consts::PI * t).cos();
+                (1.0 - w) * gains_db[i - 1] + w * gains_db[i]
+            };
+            *c = 10f64.powf(db / 20.0);
         }
     }
-    fft.minimum_phase(&mag)
+    fft.minimum_phase(&curve)
 }
 
 /// A deterministic noise sequence (xorshift64*, roughly Gaussian: the sum of four
@@ -341,11 +371,11 @@ impl SpeakerBank {
                     }
                 }
                 // Mid and side, each equalised so the mid is flat.
-                let design = |pair: [&[f64]; 2], taps: usize, octaves: f64| -> [Vec<f64>; 2] {
+                let design = |pair: [&[f64]; 2], taps: usize| -> [Vec<f64>; 2] {
                     let (l, r) = (fft.spectrum(pair[0]), fft.spectrum(pair[1]));
                     let mid: Vec<Complex64> = l.iter().zip(&r).map(|(a, b)| a + b).collect();
                     let side: Vec<Complex64> = l.iter().zip(&r).map(|(a, b)| a - b).collect();
-                    let eq = flat_eq(&fft, &mid, octaves);
+                    let eq = flat_eq(&fft, sample_rate, &mid);
                     let apply = |x: &[Complex64]| {
                         let y: Vec<Complex64> = x.iter().zip(&eq).map(|(a, e)| a * e).collect();
                         truncated(&fft.impulse(&y), taps)
@@ -355,12 +385,8 @@ impl SpeakerBank {
                 // Mid and side are LL + LR and LL - LR of the left speaker (the right one
                 // mirrors it); the renderer feeds them (L + R)/2 and (L - R)/2, so a
                 // centred input x reaches each ear as mid · x: flat.
-                let d = design(
-                    [&direct.ears[0], &direct.ears[1]],
-                    direct_taps,
-                    EQ_SMOOTHING_OCTAVES.0,
-                );
-                let w = design([&full[0], &full[1]], room_taps, EQ_SMOOTHING_OCTAVES.1);
+                let d = design([&direct.ears[0], &direct.ears[1]], direct_taps);
+                let w = design([&full[0], &full[1]], room_taps);
                 let r: [Vec<f64>; 2] = std::array::from_fn(|c| {
                     w[c].iter()
                         .enumerate()

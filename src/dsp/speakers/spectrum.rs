@@ -1,6 +1,6 @@
 //! Spectral tools for designing the speakers' responses (off the audio thread): real FFTs
-//! of a given size, minimum phase from a magnitude, fractional-octave power smoothing and
-//! the interaural time difference of a pair.
+//! of a given size, minimum phase from a magnitude, and the interaural time difference of
+//! a pair.
 
 use std::sync::Arc;
 
@@ -87,24 +87,6 @@ impl Fft {
 
 /// Magnitudes are floored here before the logarithm (-200 dB).
 const MIN_MAGNITUDE: f64 = 1e-10;
-
-/// Power `|x|²` smoothed over a window of `octaves` (centred, in log frequency) around
-/// every bin; the lowest bins, narrower than one bin, keep their own value.
-pub fn smoothed_power(spec: &[Complex64], octaves: f64) -> Vec<f64> {
-    let mut prefix = Vec::with_capacity(spec.len() + 1);
-    prefix.push(0.0);
-    for c in spec {
-        prefix.push(prefix.last().unwrap() + c.norm_sqr());
-    }
-    let half = 2f64.powf(octaves / 2.0);
-    (0..spec.len())
-        .map(|k| {
-            let lo = ((k as f64 / half).floor() as usize).min(k);
-            let hi = ((k as f64 * half).ceil() as usize).clamp(k, spec.len() - 1);
-            (prefix[hi + 1] - prefix[lo]) / (hi + 1 - lo) as f64
-        })
-        .collect()
-}
 
 /// Band in which the interaural time difference is estimated: where it is the dominant
 /// localisation cue (below ~1.5 kHz, Rayleigh's duplex theory; J. Blauert, Spatial

@@ -89,6 +89,20 @@ fn full_chain(crossfeed: CrossfeedPreset) -> EngineSettings {
     bench_eq::full_chain(crossfeed, FULL_CHAIN_BIQUADS)
 }
 
+/// The speakers alone (neutral voicing, no correction): angle and room.
+fn speakers_chain(angle_deg: u32, room: f64) -> EngineSettings {
+    cans::settings::Values {
+        slot: cans::settings::SlotValues {
+            speakers: true,
+            spk_angle_deg: angle_deg,
+            room,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .engine_settings()
+}
+
 /// One timed contender: processes `frames` of the test signal in blocks.
 trait Contender {
     fn name(&self) -> String;
@@ -115,7 +129,7 @@ fn for_each_block(
 
 /// An engine settled on `settings` (no fade pending), as `activate` leaves it.
 fn settled_engine(settings: EngineSettings) -> Engine {
-    let mut engine = Engine::new(FS);
+    let mut engine = Engine::with_speakers(FS);
     engine.set(settings);
     engine.reset();
     engine
@@ -388,6 +402,20 @@ fn table(rounds: usize, seconds: f64) {
             vec![steady.clone(), other.clone()],
         )),
     ];
+    for block in [32, 256, 1024] {
+        for (room, tag) in [(0.0, "room0"), (1.0, "room100")] {
+            contenders.push(Box::new(CansEngine::new(
+                format!("speakers_{tag}_b{block}"),
+                block,
+                vec![speakers_chain(30, room)],
+            )));
+        }
+    }
+    contenders.push(Box::new(CansEngine::new(
+        "speakers_fading_b256".into(),
+        256,
+        vec![speakers_chain(30, 1.0), speakers_chain(45, 1.0)],
+    )));
     // Warm-up pass (caches, branch predictors, CPU clocks).
     for c in contenders.iter_mut() {
         c.run(&l, &r);
