@@ -221,9 +221,7 @@ pub fn insert_missing_defaults(
         let known = match (ptr, state.params.get(&id)) {
             (_, None) => false,
             // SAFETY: `params` owns the parameters `ptr` points to and outlives this loop.
-            (ParamPtr::EnumParam(p), Some(ParamValue::String(v))) => unsafe {
-                (*p).set_from_id(v)
-            },
+            (ParamPtr::EnumParam(p), Some(ParamValue::String(v))) => unsafe { (*p).set_from_id(v) },
             _ => true,
         };
         if known {

@@ -32,7 +32,9 @@ fn values(check: Check) -> Values {
 }
 
 fn all_checks() -> Vec<Check> {
-    (1..Check::variants().len()).map(Check::from_index).collect()
+    (1..Check::variants().len())
+        .map(Check::from_index)
+        .collect()
 }
 
 /// Impulse responses (left ear, right ear) of the engine for an impulse on (l, r).
@@ -162,7 +164,10 @@ fn measured_checks_follow_their_measured_deltas() {
             let (l, _) = impulse(values(check).engine_settings(), fs, [1.0, 1.0]);
             let heard = smooth_6th(&freqs, &mag_db(&l, fs, &freqs));
             let (rms, max) = rms_after_offset(&heard, &smooth_6th(&freqs, &delta));
-            println!("{:<26} {fs:>6} Hz: RMS {rms:.3} dB, max {max:.3} dB", c.name);
+            println!(
+                "{:<26} {fs:>6} Hz: RMS {rms:.3} dB, max {max:.3} dB",
+                c.name
+            );
             assert!(rms <= 0.75, "{}: RMS {rms} dB", c.name);
             worst = worst.max(rms);
         }
@@ -198,7 +203,9 @@ fn devices_show_their_defining_traits() {
     let laptop = band_db(&lp, 2000.0) - band_db(&lp, 100.0);
     let (cl, cr) = centred(Check::Car);
     let car = band_db(&cl, 40.0) - band_db(&cl, 1000.0);
-    println!("phone 2 kHz − 100 Hz {phone:.1} dB, laptop {laptop:.1} dB, car 40 Hz − 1 kHz {car:.1} dB");
+    println!(
+        "phone 2 kHz − 100 Hz {phone:.1} dB, laptop {laptop:.1} dB, car 40 Hz − 1 kHz {car:.1} dB"
+    );
     assert!(phone >= 20.0, "{phone}");
     assert!(laptop >= 12.0, "{laptop}");
     assert!(car >= 4.0, "{car}");
@@ -235,7 +242,10 @@ fn headphone_checks_drop_the_slots_crossfeed_and_devices_keep_it() {
         }
         let (_, r) = impulse(values(c).engine_settings(), FS, [1.0, 0.0]);
         let cross = r.iter().map(|v| v * v).sum::<f64>();
-        println!("{c:?}: left-only input, right-ear energy {:.1} dB", 10.0 * cross.max(1e-30).log10());
+        println!(
+            "{c:?}: left-only input, right-ear energy {:.1} dB",
+            10.0 * cross.max(1e-30).log10()
+        );
         assert_eq!(cross < 1e-20, e.kind.is_worn(), "{c:?}: {cross:e}");
     }
 }
@@ -262,8 +272,8 @@ fn every_check_is_level_matched_to_bypass() {
         let (fl, fr) = run(&mut fold, l, r, 512);
         let folded = lufs(&fl, &fr, FS as u32);
         for c in all_checks() {
-            let mono_device = cans::settings::check_entry(c).unwrap().playback
-                == cans::dsp::seat::Playback::Mono;
+            let mono_device =
+                cans::settings::check_entry(c).unwrap().playback == cans::dsp::seat::Playback::Mono;
             let mut e = engine::engine(FS, values(c).engine_settings());
             let (ol, or) = run(&mut e, l, r, 512);
             let delta = lufs(&ol, &or, FS as u32) - if mono_device { folded } else { reference };
@@ -308,7 +318,9 @@ fn entering_changing_and_leaving_checks_is_click_free() {
         .fold(0.0, f64::max);
     let worst = max_step(&l[4800..]).max(max_step(&r[4800..]));
     let hf = clicks::worst_hf_window_db(FS, &pl, &pr, &sc, &l);
-    println!("pink: worst step {worst:.5}, largest steady step {own:.5}, worst HF window {hf:+.2} dB");
+    println!(
+        "pink: worst step {worst:.5}, largest steady step {own:.5}, worst HF window {hf:+.2} dB"
+    );
     assert!(worst <= own * 1.05, "{worst} vs {own}");
     assert!(hf < 3.0, "{hf}");
     // Leaving restores the slot: after the fade the output is the slot's own.

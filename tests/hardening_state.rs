@@ -160,7 +160,11 @@ fn state_v1_fixture_loads_every_value() {
         .into_iter()
         .filter(|(id, default)| plugin.get_param(*id) == *default)
         .count();
-    assert_eq!(at_default, ADDED_SINCE_V1.len(), "parameters at their default");
+    assert_eq!(
+        at_default,
+        ADDED_SINCE_V1.len(),
+        "parameters at their default"
+    );
     for (name, text) in ADDED_SINCE_V1 {
         assert!(
             shown.iter().any(|(n, t)| n == name && t == text),

@@ -10,12 +10,12 @@
 //! its own, give `ChainDesign` and `Chain` a field each, and list it once in
 //! [`ChainDesign::designs`] and [`Chain::stages`] (the same order).
 
+use std::sync::Arc;
+
 use super::crossfeed::{CrossfeedCoeffs, CrossfeedSettings, ITD_MAX_MS};
 use super::eq::{EqDesign, EqSource, EqStage};
 use super::level::{LevelDesign, LevelStage};
 use super::loudness::{self, GRID_LEN, LevelGrid, MID_SHARE};
-use std::sync::Arc;
-
 use super::seat::{Playback, SeatDesign, SeatStage};
 use super::spatial::{SpatialDesign, SpatialStage};
 use super::speakers::bank::SpeakerBank;

@@ -188,7 +188,10 @@ mod tests {
         let r = design.response(&Probe::at(1000.0, fs));
         let expected = -2.0 * PI * 1000.0 * 98.0 / fs;
         let got = r.0[1][1].arg();
-        assert!(((got - expected).rem_euclid(2.0 * PI)).min((expected - got).rem_euclid(2.0 * PI)) < 1e-9);
+        assert!(
+            ((got - expected).rem_euclid(2.0 * PI)).min((expected - got).rem_euclid(2.0 * PI))
+                < 1e-9
+        );
         assert!((r.0[1][1].norm() - 0.5).abs() < 1e-12);
         assert!(stage.steady_matrix().is_none());
         // Headphones: the identity, folded into its neighbours.
@@ -199,9 +202,15 @@ mod tests {
 
     #[test]
     fn a_mono_device_folds_the_monitor() {
-        assert_eq!(Playback::Mono.monitor(MonitorMode::Stereo), MonitorMode::Mono);
+        assert_eq!(
+            Playback::Mono.monitor(MonitorMode::Stereo),
+            MonitorMode::Mono
+        );
         assert_eq!(Playback::Mono.monitor(MonitorMode::Swap), MonitorMode::Mono);
         assert_eq!(Playback::Mono.monitor(MonitorMode::Side), MonitorMode::Side);
-        assert_eq!(Playback::Headphones.monitor(MonitorMode::Swap), MonitorMode::Swap);
+        assert_eq!(
+            Playback::Headphones.monitor(MonitorMode::Swap),
+            MonitorMode::Swap
+        );
     }
 }

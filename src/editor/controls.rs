@@ -264,13 +264,21 @@ pub fn check_rows(ui: &mut Ui, setter: &ParamSetter, param: &EnumParam<Check>) {
         check_button(ui, setter, param, Check::Off, "Off")
             .on_hover_text("Hear the heard slot as it is");
         ui.add_space(6.0);
-        for (i, e) in CHECKS.iter().enumerate().filter(|(_, e)| !e.is_approximate()) {
+        for (i, e) in CHECKS
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.is_approximate())
+        {
             check_button(ui, setter, param, check_of(i), e.short).on_hover_text(tip(e));
         }
     });
     ui.horizontal(|ui| {
         ui.label(RichText::new("Devices").small().color(theme::TEXT_DIM));
-        for (i, e) in CHECKS.iter().enumerate().filter(|(_, e)| e.is_approximate()) {
+        for (i, e) in CHECKS
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_approximate())
+        {
             let label = format!("{} (approx.)", e.short);
             check_button(ui, setter, param, check_of(i), &label).on_hover_text(tip(e));
         }

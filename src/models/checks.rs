@@ -254,7 +254,12 @@ mod tests {
                 "{} is listed twice",
                 e.id
             );
-            assert_eq!(e.is_approximate(), e.label.ends_with("(approx.)"), "{}", e.id);
+            assert_eq!(
+                e.is_approximate(),
+                e.label.ends_with("(approx.)"),
+                "{}",
+                e.id
+            );
             assert_eq!(e.is_approximate(), e.kind == CheckKind::Device, "{}", e.id);
             assert!(!e.about.is_empty() && !e.about.contains('\n'), "{}", e.id);
             assert!(!e.short.is_empty() && e.short.len() <= 16, "{}", e.id);

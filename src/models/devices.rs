@@ -100,7 +100,12 @@ pub const PHONE: CheckEntry = CheckEntry {
                 std::f64::consts::FRAC_1_SQRT_2,
                 0.0,
             ),
-            Section::new(SectionKind::Peaking, PHONE_PRESENCE_HZ, 1.0, PHONE_PRESENCE_DB),
+            Section::new(
+                SectionKind::Peaking,
+                PHONE_PRESENCE_HZ,
+                1.0,
+                PHONE_PRESENCE_DB,
+            ),
         ],
     ),
     playback: Playback::Mono,

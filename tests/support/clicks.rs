@@ -19,7 +19,11 @@ pub fn run_script(
     right: &[f32],
     script: &[(usize, EngineSettings)],
 ) -> (Vec<f32>, Vec<f32>) {
-    let mut e = Engine::new(fs);
+    let mut e = if script.iter().any(|(_, s)| s.config.speakers.is_some()) {
+        Engine::with_speakers(fs)
+    } else {
+        Engine::new(fs)
+    };
     e.set(script[0].1.clone());
     e.reset();
     let mut l = left.to_vec();

@@ -32,8 +32,13 @@ pub fn settings(model: Model, preset: CrossfeedPreset, phones: Phones) -> Engine
 }
 
 /// An engine settled on `s` (no fades pending).
+/// (With the speakers' responses when `s` has speakers: `Engine::with_speakers`.)
 pub fn engine(fs: f64, s: EngineSettings) -> Engine {
-    let mut e = Engine::new(fs);
+    let mut e = if s.config.speakers.is_some() {
+        Engine::with_speakers(fs)
+    } else {
+        Engine::new(fs)
+    };
     e.set(s);
     e.reset();
     e

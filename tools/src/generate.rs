@@ -125,9 +125,7 @@ fn target_doc(rig: Rig) -> &'static str {
         Rig::Hms23 => {
             "`target_hms23_harman_over_ear_2018_without_bass.csv` + `HARMAN_OE_2018_BASS_SHELF`"
         }
-        Rig::InEar => {
-            "`target_harman_in_ear_2019_without_bass.csv` + `HARMAN_IE_2019_BASS_SHELF`"
-        }
+        Rig::InEar => "`target_harman_in_ear_2019_without_bass.csv` + `HARMAN_IE_2019_BASS_SHELF`",
     }
 }
 
@@ -239,7 +237,14 @@ pub fn consumer_rs(fits: &Fits) -> String {
     );
     for (h, delta, fit) in &fits.consumer {
         out.push('\n');
-        writeln!(out, "/// {} — `{}` vs {}.", h.name, h.file, target_doc(h.rig)).unwrap();
+        writeln!(
+            out,
+            "/// {} — `{}` vs {}.",
+            h.name,
+            h.file,
+            target_doc(h.rig)
+        )
+        .unwrap();
         fit_comment(&mut out, fit, delta);
         write_voicing(&mut out, h.const_name, h.name, h.class, fit);
     }

@@ -35,9 +35,11 @@ pub const MAX_SAMPLE_RATE_HZ: f64 = 192_000.0;
 /// A set must have a direction this close (degrees) to every angle offered, in the
 /// horizontal plane; the nearest measured direction plays.
 pub const MAX_DIRECTION_ERROR_DEG: f64 = 10.0;
-/// Length of the direct (room 0 %) responses, seconds: the data's 512 taps at 44.1 kHz
-/// (11.6 ms) less the silence before the sound arrives.
-pub const DIRECT_S: f64 = 0.0107;
+/// Length of the direct (room 0 %) responses, seconds: 512 taps at 48 kHz (10.7 ms), the
+/// data's 512 taps at 44.1 kHz (11.6 ms) less the silence before the sound arrives. At
+/// 48 kHz that fills the convolver's first partition level exactly (`convolver.rs`:
+/// longer kernels start its second level, which costs more than the taps it adds).
+pub const DIRECT_S: f64 = 512.0 / 48_000.0;
 /// Each ear pair is designed on this many seconds (enough for its response and the
 /// interaural delay, with room to spare for the circular FFT).
 const EAR_FFT_S: f64 = 0.04;
