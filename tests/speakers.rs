@@ -280,10 +280,8 @@ fn switching_speakers_is_click_free() {
 
 #[test]
 fn every_host_rate_sounds_like_48k() {
-    // 1/3-octave bands 40 Hz-16 kHz at 44.1-192 kHz against 48 kHz, 30°: centred and
-    // hard-left at room 0 % are held to 0.5 dB. Room 100 % is printed: its diffuse tail is
-    // noise drawn at each rate, so hard-left low bands differ by a few dB, and centred
-    // sound at 44.1 kHz by 0.63 dB (open work: a tail drawn once, at one rate).
+    // 1/3-octave bands 40 Hz-16 kHz at 44.1-192 kHz against 48 kHz, 30°, centred and
+    // hard-left, room 0 % and 100 %.
     let bands = third_octaves(40.0, 16_000.0);
     let n = |fs: f64| ((N_FFT as f64 * fs / FS) as usize).next_power_of_two();
     let bands_at = |fs: f64, room: f64, input: [f32; 2]| {
@@ -300,8 +298,8 @@ fn every_host_rate_sounds_like_48k() {
     for (room, input, held) in [
         (0.0, [1.0, 1.0], true),
         (0.0, [1.0, 0.0], true),
-        (1.0, [1.0, 1.0], false),
-        (1.0, [1.0, 0.0], false),
+        (1.0, [1.0, 1.0], true),
+        (1.0, [1.0, 0.0], true),
     ] {
         let reference = bands_at(FS, room, input);
         for fs in [44_100.0, 88_200.0, 96_000.0, 176_400.0, 192_000.0] {

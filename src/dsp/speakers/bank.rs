@@ -57,6 +57,8 @@ const PLOT_POINTS_PER_OCTAVE: f64 = 24.0;
 const PLOT_START_HZ: f64 = 20.0;
 /// Seeds of the two ears' tail noise (any fixed numbers: the tail is the same every run).
 const TAIL_SEEDS: [u64; 2] = [0x9E37_79B9_7F4A_7C15, 0xD1B5_4A32_D192_ED03];
+/// The rate the tail is drawn at (see `tail_at`).
+const TAIL_RATE_HZ: f64 = 48_000.0;
 
 /// Why a set cannot make speakers.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +238,30 @@ fn noise(seed: u64, len: usize) -> Vec<f64> {
         .collect()
 }
 
+/// One ear's diffuse tail at `sample_rate`, `len` samples: noise that fades in from half
+/// the mixing time `mix` to 1.5 times it and decays 60 dB per reverberation time `rt`.
+/// It is drawn once at [`TAIL_RATE_HZ`] and carried to the host rate through its spectrum,
+/// so every host rate hears the same tail (band-limited to half that rate).
+fn tail_at(seed: u64, sample_rate: f64, len: usize, mix: f64, rt: f64) -> Vec<f64> {
+    let len_ref = (((len as f64 * TAIL_RATE_HZ / sample_rate).ceil() as usize + 1) / 2) * 2;
+    let mut tail = noise(seed, len_ref);
+    for (i, v) in tail.iter_mut().enumerate() {
+        let t = i as f64 / TAIL_RATE_HZ;
+        let rise = ((t - 0.5 * mix) / mix).clamp(0.0, 1.0);
+        *v *= rise * rise * (3.0 - 2.0 * rise) * 10f64.powf(-3.0 * t / rt);
+    }
+    let (reference, host) = (Fft::new(len_ref), Fft::new(len));
+    let spec = reference.spectrum(&tail);
+    let scale = len as f64 / len_ref as f64;
+    let mapped: Vec<Complex64> = (0..host.bins())
+        .map(|k| {
+            let j = (host.bin_hz(k, sample_rate) * len_ref as f64 / TAIL_RATE_HZ).round() as usize;
+            spec.get(j).map_or(Complex64::new(0.0, 0.0), |c| c * scale)
+        })
+        .collect();
+    host.impulse(&mapped)
+}
+
 fn energy(x: &[f64]) -> f64 {
     x.iter().map(|v| v * v).sum()
 }
@@ -359,14 +385,7 @@ impl SpeakerBank {
                 let mix = room::mixing_s();
                 let rt = room::reverberation_s();
                 for (ear, seed) in TAIL_SEEDS.iter().enumerate() {
-                    let mut tail = noise(*seed, room_taps);
-                    for (i, v) in tail.iter_mut().enumerate() {
-                        let t = i as f64 / sample_rate;
-                        // Fades in from half the mixing time to 1.5 times it, decays
-                        // 60 dB per reverberation time.
-                        let rise = ((t - 0.5 * mix) / mix).clamp(0.0, 1.0);
-                        *v *= rise * rise * (3.0 - 2.0 * rise) * 10f64.powf(-3.0 * t / rt);
-                    }
+                    let tail = tail_at(*seed, sample_rate, room_taps, mix, rt);
                     let scale = (tail_share * direct_energy / energy(&tail).max(1e-30)).sqrt();
                     for (o, v) in full[ear].iter_mut().zip(&tail) {
                         *o += scale * v;
