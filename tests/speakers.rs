@@ -4,6 +4,9 @@
 
 mod support;
 
+#[global_allocator]
+static GLOBAL: support::heap_count::CountingAlloc = support::heap_count::CountingAlloc;
+
 use cans::dsp::engine::EngineSettings;
 use cans::settings::{SlotValues, Values};
 use num_complex::Complex64;
@@ -310,4 +313,37 @@ fn every_host_rate_sounds_like_48k() {
             }
         }
     }
+}
+
+#[test]
+fn the_audio_thread_never_touches_the_heap_with_speakers() {
+    let settings = [
+        speakers(30, 0.3),
+        speakers(45, 1.0),
+        speakers(15, 0.0),
+        Values::default().engine_settings(),
+        speakers(60, 0.7),
+    ];
+    let mut e = engine(FS, settings[0].clone());
+    let blocks = [1usize, 7, 32, 100, 256, 1024, 33];
+    let mut l = vec![0.0f32; 1024];
+    let mut r = vec![0.0f32; 1024];
+    let noise = pink(1 << 15, FS, 0.1, 5);
+    support::heap_count::start();
+    let mut pos = 0;
+    for i in 0..1500 {
+        if i % 150 == 0 {
+            e.set(settings[(i / 150) % settings.len()].clone());
+        }
+        let n = blocks[i % blocks.len()];
+        for k in 0..n {
+            l[k] = noise[(pos + k) % noise.len()];
+            r[k] = -0.5 * l[k];
+        }
+        pos += n;
+        e.process(&mut l[..n], &mut r[..n]);
+    }
+    let events = support::heap_count::stop();
+    assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+    assert_eq!(events, 0, "heap events in process with speakers");
 }
