@@ -115,13 +115,14 @@ pub fn read_sofa(bytes: &[u8], name: &str) -> Result<HrirSet, HrtfError> {
     }
     let ir = &h.data_ir.values;
     let pos = &h.source_position.values;
-    if ir.len() != m * 2 * n {
+    // Sizes from the file are checked before they are multiplied (no overflow).
+    if Some(ir.len()) != m.checked_mul(2).and_then(|v| v.checked_mul(n)) {
         return Err(HrtfError::Inconsistent(format!(
             "{} samples of impulse response for {m} directions × 2 ears × {n} taps",
             ir.len()
         )));
     }
-    if pos.len() != m * 3 {
+    if Some(pos.len()) != m.checked_mul(3) {
         return Err(HrtfError::Inconsistent(format!(
             "{} source coordinates for {m} directions",
             pos.len()

@@ -4,9 +4,9 @@
 //! and commute with the width: the width acts on the mix before it reaches the speakers
 //! whichever order the chain lists them in.
 
-use num_complex::Complex64;
-
 use std::sync::Arc;
+
+use num_complex::Complex64;
 
 use super::crossfeed::{Crossfeed, CrossfeedCoeffs, ITD_MAX_MS};
 use super::speakers::bank::SpeakerBank;
