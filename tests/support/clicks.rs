@@ -106,3 +106,39 @@ pub fn worst_hf_window_db(
     }
     worst_db
 }
+
+/// The click metric of a scripted session, `n` samples at `fs`, asserted: a 1 kHz sine
+/// steps no more than the largest steady chain of the script (2 % slack), pink noise
+/// neither (5 %), with no broadband burst (< 3 dB above the steady chains' HF energy).
+/// Returns the pink input and the scripted left output, for checks after the script.
+pub fn assert_click_free(
+    fs: f64,
+    n: usize,
+    script: &[(usize, EngineSettings)],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    use super::signal::{pink, sine};
+    let x = sine(1000.0, fs, n, 0.5);
+    let (l, r) = run_script(fs, &x, &x, script);
+    let own = script
+        .iter()
+        .map(|(_, s)| steady_max_step(fs, &x, &x, s.clone()))
+        .fold(max_step(&x), f64::max);
+    let worst = max_step(&l[4800..]).max(max_step(&r[4800..]));
+    println!("sine: worst step {worst:.5}, largest steady step {own:.5}");
+    assert!(worst <= own * 1.02, "{worst} vs {own}");
+    let pl = pink(1 << 16, fs, 0.1, 3)[..n].to_vec();
+    let pr = pink(1 << 16, fs, 0.1, 4)[..n].to_vec();
+    let (l, r) = run_script(fs, &pl, &pr, script);
+    let own = script
+        .iter()
+        .map(|(_, s)| steady_max_step(fs, &pl, &pr, s.clone()))
+        .fold(0.0, f64::max);
+    let worst = max_step(&l[4800..]).max(max_step(&r[4800..]));
+    let hf = worst_hf_window_db(fs, &pl, &pr, script, &l);
+    println!(
+        "pink: worst step {worst:.5}, largest steady step {own:.5}, worst HF window {hf:+.2} dB"
+    );
+    assert!(worst <= own * 1.05, "{worst} vs {own}");
+    assert!(hf < 3.0, "{hf}");
+    (pl, pr, l)
+}
