@@ -898,6 +898,14 @@ mod tests {
         assert!(err <= 1e-5 * peak, "{what}: max error {err} vs peak {peak}");
     }
 
+    /// `out`, the response to a unit impulse, is `ir` (then silence), sample by sample.
+    fn assert_impulse_response(out: &[f32], ir: &[f32], what: &str) {
+        for (n, y) in out.iter().enumerate() {
+            let want = ir.get(n).copied().unwrap_or(0.0);
+            assert!((y - want).abs() <= 1e-6, "{what}: y[{n}] = {y} vs {want}");
+        }
+    }
+
     #[test]
     fn matches_direct_convolution() {
         let mut rng = SmallRng::seed_from_u64(1);
@@ -973,14 +981,7 @@ mod tests {
                 ir[0]
             );
             conv.process(&k, &x[1..], &mut y[1..]);
-            for n in 0..x.len() {
-                let want = ir.get(n).copied().unwrap_or(0.0);
-                assert!(
-                    (y[n] - want).abs() <= 1e-6,
-                    "taps {taps}: y[{n}] = {} vs {want}",
-                    y[n]
-                );
-            }
+            assert_impulse_response(&y, &ir, &format!("taps {taps}"));
         }
     }
 
@@ -1003,14 +1004,7 @@ mod tests {
         imp[0] = 1.0;
         let mut out = vec![0.0f32; imp.len()];
         conv.process(&k, &imp, &mut out);
-        for n in 0..imp.len() {
-            let want = ir.get(n).copied().unwrap_or(0.0);
-            assert!(
-                (out[n] - want).abs() <= 1e-6,
-                "y[{n}] = {} vs {want}",
-                out[n]
-            );
-        }
+        assert_impulse_response(&out, &ir, "after reset");
     }
 
     #[test]
