@@ -157,6 +157,29 @@ fn write_voicing(
     writeln!(out, "}};").unwrap();
 }
 
+/// One fitted model: its heading, `note` (doc lines, may be empty), the fit's figures and
+/// the voicing constant.
+fn write_fitted(
+    out: &mut String,
+    h: &MeasuredHeadphone,
+    delta: &Delta,
+    fit: &FitResult,
+    note: &str,
+) {
+    out.push('\n');
+    writeln!(
+        out,
+        "/// {} — `{}` vs {}.",
+        h.name,
+        h.file,
+        target_doc(h.rig)
+    )
+    .unwrap();
+    out.push_str(note);
+    fit_comment(out, fit, delta);
+    write_voicing(out, h.const_name, h.name, h.class, fit);
+}
+
 fn fit_comment(out: &mut String, fit: &FitResult, delta: &Delta) {
     let (rms44, max44) = fit::fit_error(&fit.sections, delta, 44_100.0);
     writeln!(
@@ -194,23 +217,13 @@ pub fn measured_rs(fits: &Fits) -> String {
          use crate::dsp::biquad::{Section, SectionKind};\n",
     );
     for (h, delta, fit) in &fits.headphones {
-        out.push('\n');
-        writeln!(
-            out,
-            "/// {} — `{}` vs {}.",
-            h.name,
-            h.file,
-            target_doc(h.rig)
-        )
-        .unwrap();
-        if h.rig == Rig::Hms23 {
-            out.push_str(
-                "/// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that\n\
-                 /// rig's Harman target, whose bass shelf AutoEq leaves out and `data` puts back.\n",
-            );
-        }
-        fit_comment(&mut out, fit, delta);
-        write_voicing(&mut out, h.const_name, h.name, h.class, fit);
+        let note = if h.rig == Rig::Hms23 {
+            "/// Measured by Innerfidelity on a Head Acoustics HMS II.3, so compared with that\n\
+             /// rig's Harman target, whose bass shelf AutoEq leaves out and `data` puts back.\n"
+        } else {
+            ""
+        };
+        write_fitted(&mut out, h, delta, fit, note);
     }
     out
 }
@@ -236,17 +249,7 @@ pub fn consumer_rs(fits: &Fits) -> String {
          use crate::dsp::biquad::{Section, SectionKind};\n",
     );
     for (h, delta, fit) in &fits.consumer {
-        out.push('\n');
-        writeln!(
-            out,
-            "/// {} — `{}` vs {}.",
-            h.name,
-            h.file,
-            target_doc(h.rig)
-        )
-        .unwrap();
-        fit_comment(&mut out, fit, delta);
-        write_voicing(&mut out, h.const_name, h.name, h.class, fit);
+        write_fitted(&mut out, h, delta, fit, "");
     }
     out
 }
