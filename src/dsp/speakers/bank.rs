@@ -107,9 +107,6 @@ pub struct SpeakerPair {
     pub direct: [Kernel; 2],
     /// Mid and side kernels added, times the room amount, for the room.
     pub room: [Kernel; 2],
-    /// The same as plain samples (tests, tools).
-    pub direct_ir: [Vec<f32>; 2],
-    pub room_ir: [Vec<f32>; 2],
     bands: [[BandPower; GRID_LEN]; 2],
     plot: Vec<[BandPower; 2]>,
 }
@@ -437,8 +434,6 @@ impl SpeakerBank {
                     data_itd_s: direct.data_itd_s,
                     direct: [Kernel::new(&direct_ir[0]), Kernel::new(&direct_ir[1])],
                     room: [Kernel::new(&room_ir[0]), Kernel::new(&room_ir[1])],
-                    direct_ir,
-                    room_ir,
                     bands,
                     plot,
                 }
