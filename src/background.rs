@@ -1,4 +1,5 @@
-//! The plug-in's own background thread for measurement work (loading and fitting).
+//! The plug-in's own background thread: measurement work (loading and fitting) and the
+//! speakers' responses (designing them for the host's rate, `dsp::speakers`).
 //!
 //! Why not nice-plug's task executor: nice-plug 0.4.2 shares one worker thread between
 //! all instances in a process, and that thread *exits* when it meets a queued task whose
@@ -22,9 +23,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::Duration;
 
+use crate::dsp::speakers::bank::SpeakerBank;
+use crate::dsp::speakers::kit::SpeakersKit;
 use crate::measurement::{self, LoadError, LoadState, MeasurementShared, Task};
 use crate::models::fit::Stop;
 use crate::params::CansParams;
+use crate::speakers_handoff::KitSender;
 
 /// How often the idle thread looks for requests the audio thread made (they set a flag
 /// without waking it). A restored session's measurement is re-fitted this much later at
@@ -39,6 +43,8 @@ struct Pending {
     refit: AtomicBool,
     clear: AtomicBool,
     load: Mutex<Option<PathBuf>>,
+    /// Build the speakers' kit for an engine at this sample rate.
+    speakers: Mutex<Option<f64>>,
 }
 
 /// Cheap, cloneable handle for making requests (audio thread, editor, `activate`).
@@ -60,6 +66,13 @@ impl Requests {
     /// that has not started yet.
     pub fn load(&self, path: PathBuf) {
         *self.pending.load.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
+        self.thread.unpark();
+    }
+
+    /// Build the speakers' kit for an engine at `sample_rate` (`activate`, main thread).
+    /// Replaces a request not yet finished: its design stops between two angles.
+    pub fn speakers(&self, sample_rate: f64) {
+        *self.pending.speakers.lock().unwrap_or_else(|e| e.into_inner()) = Some(sample_rate);
         self.thread.unpark();
     }
 
@@ -92,12 +105,16 @@ pub struct Worker {
 impl Worker {
     /// Start the thread. `None` if the OS refuses a thread: the plug-in then loads on the
     /// editor's thread and re-fits a restored measurement at the next `activate`.
-    pub fn spawn(shared: Arc<MeasurementShared>, params: Arc<CansParams>) -> Option<Self> {
+    pub fn spawn(
+        shared: Arc<MeasurementShared>,
+        params: Arc<CansParams>,
+        mut kits: KitSender,
+    ) -> Option<Self> {
         let pending = Arc::new(Pending::default());
         let for_thread = pending.clone();
         let join = thread::Builder::new()
-            .name("cans-measurement".into())
-            .spawn(move || worker_loop(&for_thread, &shared, &params))
+            .name("cans-background".into())
+            .spawn(move || worker_loop(&for_thread, &shared, &params, &mut kits))
             .ok()?;
         Some(Self {
             requests: Requests {
@@ -127,14 +144,30 @@ impl Drop for Worker {
     }
 }
 
-fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParams) {
+fn worker_loop(
+    pending: &Pending,
+    shared: &MeasurementShared,
+    params: &CansParams,
+    kits: &mut KitSender,
+) {
     loop {
         if pending.shutdown.load(Ordering::Acquire) {
             return;
         }
         // Free the corrections the audio thread has let go of since the last poll (it
-        // never frees them itself), also when nothing new is published.
+        // never frees them itself), also when nothing new is published; and the kits
+        // it handed back.
         shared.collect();
+        kits.collect();
+        let speakers = pending
+            .speakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(rate) = speakers {
+            build_kit(pending, rate, kits);
+            continue;
+        }
         let load = pending
             .load
             .lock()
@@ -156,6 +189,28 @@ fn worker_loop(pending: &Pending, shared: &MeasurementShared, params: &CansParam
         run_contained(task, shared, params, &|| {
             pending.shutdown.load(Ordering::Acquire)
         });
+    }
+}
+
+/// Design the built-in set's speakers for `rate` (or take this process's earlier design)
+/// and send the kit, unless the instance goes away or a newer request arrives first.
+fn build_kit(pending: &Pending, rate: f64, kits: &mut KitSender) {
+    let stop = || {
+        pending.shutdown.load(Ordering::Acquire)
+            || pending
+                .speakers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some()
+    };
+    // A panic in the design costs the speakers (the slot plays its crossfeed), not the host.
+    let bank = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        SpeakerBank::builtin_until(rate, &stop)
+    }));
+    if let Ok(Some(bank)) = bank
+        && !stop()
+    {
+        kits.send(SpeakersKit::new(bank));
     }
 }
 
@@ -189,7 +244,8 @@ mod tests {
         shared.publish(SectionList::from_slice(&[section(3.0)]));
         shared.publish(SectionList::from_slice(&[section(-3.0)]));
         assert_eq!(shared.kept_corrections(), 2);
-        let _worker = Worker::spawn(shared.clone(), params).expect("a thread");
+        let (kits, _audio) = crate::speakers_handoff::kit_channel();
+        let _worker = Worker::spawn(shared.clone(), params, kits).expect("a thread");
         // The audio thread takes the newest and holds nothing older.
         sync.update(&stored);
         sync.release(None);

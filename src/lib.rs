@@ -19,15 +19,19 @@ pub mod models;
 pub mod params;
 pub mod settings;
 pub mod shared;
+pub mod speakers_handoff;
 pub mod state;
 pub mod vst3_shim;
 
 use background::Worker;
 use dsp::engine::Engine;
 use dsp::meters::OutputTap;
+use dsp::speakers::bank::{MAX_SAMPLE_RATE_HZ, SpeakerBank};
+use dsp::speakers::kit::SpeakersKit;
 use measurement::{AudioSync, MeasurementShared, Task};
 use params::CansParams;
 use shared::Shared;
+use speakers_handoff::{KitReceiver, kit_channel};
 
 pub struct Cans {
     params: Arc<CansParams>,
@@ -48,6 +52,8 @@ pub struct Cans {
     /// Loads and fits measurements off the audio thread (`None` if no thread could be
     /// started; see `background`).
     worker: Option<Worker>,
+    /// The audio thread's end of the speakers' kits the background thread builds.
+    kits: KitReceiver,
 }
 
 impl Default for Cans {
@@ -64,6 +70,7 @@ impl Default for Cans {
             measurement: Arc::new(measurement),
             measurement_sync,
             worker: None,
+            kits: kit_channel().1,
         }
     }
 }
@@ -146,6 +153,7 @@ impl Plugin for Cans {
         self.offline_render = buffer_config.process_mode == ProcessMode::Offline;
         self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let mut engine = Engine::new(buffer_config.sample_rate as f64);
+        self.prepare_speakers(&mut engine);
         engine.set(self.current_settings());
         engine.reset();
         self.engine = Some(engine);
@@ -191,6 +199,7 @@ impl Plugin for Cans {
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
         };
+        self.kits.deliver(engine);
         engine.set(settings);
         if mode_changed {
             engine.reset();
@@ -244,9 +253,38 @@ impl Cans {
     /// and `editor` start it, `process` only uses it).
     fn worker(&mut self) -> Option<&Worker> {
         if self.worker.is_none() {
-            self.worker = Worker::spawn(self.measurement.clone(), self.params.clone());
+            let (sender, receiver) = kit_channel();
+            self.kits = receiver;
+            self.worker = Worker::spawn(self.measurement.clone(), self.params.clone(), sender);
         }
         self.worker.as_ref()
+    }
+
+    /// Give a new engine the speakers (`activate`). This process's design for the rate, if
+    /// there is one, is installed at once; an offline render (a bounce must sound the
+    /// same from its first sample) or a plug-in without a background thread designs it
+    /// here; otherwise the background thread does (0.1–0.5 s) and a slot with speakers on
+    /// crossfades into them when they arrive. Above `MAX_SAMPLE_RATE_HZ` there are none.
+    fn prepare_speakers(&mut self, engine: &mut Engine) {
+        self.kits.discard_waiting();
+        let rate = engine.sample_rate();
+        if rate > MAX_SAMPLE_RATE_HZ {
+            return;
+        }
+        let build_here = self.offline_render || self.worker().is_none();
+        let bank = SpeakerBank::builtin_cached(rate).or_else(|| {
+            build_here.then(|| {
+                std::panic::catch_unwind(|| SpeakerBank::builtin(rate)).ok()
+            })?
+        });
+        match (bank, &self.worker) {
+            (Some(bank), _) => {
+                // A fresh engine has no speakers and the kit is for its rate: taken.
+                let _ = engine.install_speakers(SpeakersKit::new(bank));
+            }
+            (None, Some(worker)) => worker.requests().speakers(rate),
+            (None, None) => {}
+        }
     }
 
     fn current_settings(&self) -> dsp::engine::EngineSettings {

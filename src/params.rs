@@ -12,6 +12,8 @@ use crate::dsp::crossfeed::{
     ITD_MAX_MS, WOODWORTH_ITD_30_DEG_MS, XF_CUTOFF_MAX_HZ, XF_CUTOFF_MIN_HZ, XF_FEED_MAX_DB,
     XF_FEED_MIN_DB,
 };
+use crate::dsp::chain::ROOM_DEFAULT;
+use crate::dsp::speakers::bank::{ANGLE_DEFAULT_DEG, ANGLE_MAX_DEG, ANGLE_MIN_DEG};
 use crate::state::{STATE_VERSION, StoredMeasurement};
 
 /// The headphone voicing a slot plays: a neutral pass, the two class models, or one of the
@@ -153,7 +155,7 @@ pub enum Check {
     MonoCube,
 }
 
-/// One complete A/B slot: voicing, crossfeed and width.
+/// One complete A/B slot: voicing, crossfeed or speakers, and width.
 #[derive(Params)]
 pub struct SlotParams {
     #[id = "model"]
@@ -175,6 +177,15 @@ pub struct SlotParams {
     /// M/S width: 0 % mono, 100 % unchanged, 200 % side doubled.
     #[id = "width"]
     pub width_percent: FloatParam,
+    /// Virtual loudspeakers in place of the crossfeed (`dsp::speakers`).
+    #[id = "speakers"]
+    pub speakers: BoolParam,
+    /// The speakers' angle each side of straight ahead.
+    #[id = "spk_angle"]
+    pub spk_angle_deg: IntParam,
+    /// The speakers' room: 0 % their direct sound only, 100 % the full control room.
+    #[id = "room"]
+    pub room_percent: FloatParam,
 }
 
 impl SlotParams {
@@ -220,6 +231,26 @@ impl SlotParams {
                 FloatRange::Linear {
                     min: 0.0,
                     max: 200.0,
+                },
+            )
+            .with_unit(" %")
+            .with_step_size(1.0),
+            speakers: BoolParam::new(format!("{slot} Speakers"), false),
+            spk_angle_deg: IntParam::new(
+                format!("{slot} Speaker Angle"),
+                ANGLE_DEFAULT_DEG as i32,
+                IntRange::Linear {
+                    min: ANGLE_MIN_DEG as i32,
+                    max: ANGLE_MAX_DEG as i32,
+                },
+            )
+            .with_unit("°"),
+            room_percent: FloatParam::new(
+                format!("{slot} Room"),
+                (ROOM_DEFAULT * 100.0) as f32,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 100.0,
                 },
             )
             .with_unit(" %")

@@ -9,7 +9,7 @@ use crate::dsp::engine::EngineSettings;
 use crate::dsp::eq::EqSource;
 use crate::dsp::prepared::Prepared;
 use crate::dsp::seat::Playback;
-use crate::dsp::speakers::bank::ANGLE_DEFAULT_DEG;
+use crate::dsp::speakers::bank::{ANGLE_DEFAULT_DEG, ANGLE_MAX_DEG, ANGLE_MIN_DEG};
 use crate::dsp::stereo::MonitorMode;
 use crate::models::Voicing;
 use crate::models::catalogue::{CATALOGUE, Entry, MEASURED};
@@ -133,12 +133,12 @@ impl SlotValues {
             itd_ms: slot.itd_ms.value() as f64,
             mono_flat: slot.xf_mono_flat.value(),
             width: slot.width_percent.value() as f64 / 100.0,
-            // The speakers' parameters (`a_speakers`, `a_spk_angle`, `a_room`) join with
-            // their editor row, once the plug-in designs the speakers on its background
-            // thread (issue 12): until then a slot plays its crossfeed.
-            speakers: false,
-            spk_angle_deg: ANGLE_DEFAULT_DEG,
-            room: ROOM_DEFAULT,
+            speakers: slot.speakers.value(),
+            spk_angle_deg: slot.spk_angle_deg.value().clamp(
+                ANGLE_MIN_DEG as i32,
+                ANGLE_MAX_DEG as i32,
+            ) as u32,
+            room: slot.room_percent.value() as f64 / 100.0,
         }
     }
 }

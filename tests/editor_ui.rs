@@ -13,6 +13,7 @@ use cans::models::csv::CsvError;
 use cans::params::{AbSlot, CansParams, Model, Phones};
 use cans::shared::Shared;
 use egui_kittest::Harness;
+use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
 use nice_plug::context::PluginApi;
 use nice_plug::context::gui::{GuiContext, GuiContextInner};
@@ -259,6 +260,33 @@ fn bypass_and_level_match_toggles_reach_the_setter() {
 }
 
 #[test]
+fn the_speakers_toggle_sets_its_slot_and_greys_the_crossfeed_out() {
+    let (mut h, fx, _) = harness(default_size());
+    h.run();
+    fx.recorder.take();
+    assert!(!h.get_by_label("Slot A crossfeed").accesskit_node().is_disabled());
+    // Slot A's toggle is the left one.
+    let left = h
+        .get_all_by_label("Speakers")
+        .min_by(|a, b| a.rect().min.x.total_cmp(&b.rect().min.x))
+        .expect("a Speakers toggle");
+    left.click();
+    h.run();
+    assert_eq!(
+        fx.recorder.take(),
+        vec![
+            Event::Begin("A Speakers".into()),
+            Event::Set("A Speakers".into(), 1.0),
+            Event::End("A Speakers".into()),
+        ]
+    );
+    assert!(fx.params.a.speakers.value() && !fx.params.b.speakers.value());
+    h.run();
+    assert!(h.get_by_label("Slot A crossfeed").accesskit_node().is_disabled());
+    assert!(!h.get_by_label("Slot B crossfeed").accesskit_node().is_disabled());
+}
+
+#[test]
 fn load_measurement_shows_the_error_for_a_bad_file_and_changes_nothing() {
     let (mut h, fx, calls) = harness(default_size());
     h.run();
@@ -387,9 +415,16 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
             "Car (approx.)",
             "Mono cube (approx.)",
         ];
+        // Both slots' Speakers toggles (no other control is named so).
+        let speakers: Vec<egui::Rect> = h
+            .get_all_by_label("Speakers")
+            .map(|n| n.rect())
+            .collect();
+        assert_eq!(speakers.len(), 2, "one Speakers toggle per slot");
         let rects: Vec<(&str, egui::Rect)> = labels
             .iter()
             .map(|l| (*l, h.get_by_label(l).rect()))
+            .chain(speakers.iter().map(|r| ("Speakers", *r)))
             .collect();
         for (i, (la, ra)) in rects.iter().enumerate() {
             assert!(

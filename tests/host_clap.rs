@@ -162,9 +162,9 @@ fn parameters_have_names_ranges_and_units() {
     let mut plugin = ClapPlugin::load_bundled();
     let params = plugin.param_info();
 
-    // Two slots of 7, plus A/B, Your Headphones, Level Match, Monitor, Output, Bypass,
+    // Two slots of 10, plus A/B, Your Headphones, Level Match, Monitor, Output, Bypass,
     // Bounce-Safe, Check (src/params.rs).
-    assert_eq!(params.len(), 22, "{params:#?}");
+    assert_eq!(params.len(), 28, "{params:#?}");
     let mut ids: Vec<u32> = params.iter().map(|p| p.id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -238,6 +238,20 @@ fn parameters_have_names_ranges_and_units() {
     assert_eq!(plugin.value_to_text(width.id, width.min), "0 %");
     assert_eq!(plugin.value_to_text(width.id, width.max), "200 %");
     assert_eq!(plugin.value_to_text(width.id, width.default), "100 %");
+
+    // Speakers: off by default, 10–60° (30° the stereo triangle), room 0–100 %.
+    let speakers = by_name("A Speakers");
+    assert!(speakers.stepped);
+    assert_eq!(plugin.value_to_text(speakers.id, speakers.default), "Off");
+    let angle = by_name("A Speaker Angle");
+    assert!(angle.stepped);
+    assert_eq!((angle.min, angle.max, angle.default), (10.0, 60.0, 30.0));
+    assert_eq!(plugin.value_to_text(angle.id, angle.default), "30°");
+    let room = by_name("B Room");
+    assert_eq!(room.module, "Slot B");
+    assert_eq!(plugin.value_to_text(room.id, room.min), "0 %");
+    assert_eq!(plugin.value_to_text(room.id, room.max), "100 %");
+    assert_eq!(plugin.value_to_text(room.id, room.default), "30 %");
 
     // Exactly one bypass parameter, so hosts can map their bypass button to it.
     let bypass: Vec<_> = params.iter().filter(|p| p.bypass).collect();

@@ -18,8 +18,8 @@ use super::level::{LevelDesign, LevelStage};
 use super::loudness::{self, GRID_LEN, LevelGrid, MID_SHARE};
 use super::seat::{Playback, SeatDesign, SeatStage};
 use super::spatial::{SpatialDesign, SpatialStage};
-use super::speakers::bank::SpeakerBank;
-use super::speakers::stage::SpeakersDesign;
+use super::speakers::bank::{MAX_SAMPLE_RATE_HZ, SpeakerBank};
+use super::speakers::stage::{SpeakersDesign, SpeakersStage};
 use super::stage::{Mat2, Probe, Response, Stage, StageDesign};
 use super::stereo::{MonitorMode, WIDTH_MAX, WidthDesign, WidthStage};
 
@@ -157,11 +157,10 @@ pub struct ChainDesign {
 impl ChainDesign {
     /// Design everything for `config` and `live` on `grid`'s sample rate (the speakers'
     /// bank, if the configuration has speakers, is the built-in set's: off the audio
-    /// thread only).
+    /// thread only; above `MAX_SAMPLE_RATE_HZ` there are none, as in the engine).
     pub fn new(config: &ChainConfig, live: &LiveParams, grid: &LevelGrid) -> Self {
-        let bank = config
-            .speakers
-            .map(|_| SpeakerBank::builtin(grid.sample_rate));
+        let bank = (config.speakers.is_some() && grid.sample_rate <= MAX_SAMPLE_RATE_HZ)
+            .then(|| SpeakerBank::builtin(grid.sample_rate));
         Self::with_bank(config, live, grid, bank)
     }
 
@@ -194,6 +193,11 @@ impl ChainDesign {
 
     pub fn live(&self) -> &LiveParams {
         &self.live
+    }
+
+    /// Whether the design has a speaker bank (can design speakers).
+    pub fn has_bank(&self) -> bool {
+        self.bank.is_some()
     }
 
     /// The stage designs in chain order.
@@ -333,6 +337,28 @@ impl Chain {
         chain.follow_design(true, 0);
         chain.reset();
         chain
+    }
+
+    /// Give a chain built without speakers the bank and convolution state to run them
+    /// (the audio thread, between blocks: allocation-free; the old state is swapped into
+    /// `stage`, and `bank` takes the design's old bank, so nothing is freed here). The
+    /// chain plays what it played until its next [`Chain::configure`].
+    pub fn install_speakers(
+        &mut self,
+        bank: &mut Option<Arc<SpeakerBank>>,
+        stage: &mut Option<SpeakersStage>,
+    ) {
+        std::mem::swap(&mut self.design.bank, bank);
+        self.spatial.swap_speakers(stage);
+    }
+
+    /// A chain whose configuration asks for speakers it can run, still playing something
+    /// else (it was configured before it had a bank): the engine configures it again.
+    pub fn speakers_pending(&self) -> bool {
+        self.design.config.speakers.is_some()
+            && self.design.bank.is_some()
+            && self.spatial.has_speakers()
+            && !matches!(self.design.spatial, SpatialDesign::Speakers(_))
     }
 
     /// The running stages in chain order.

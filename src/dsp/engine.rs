@@ -11,6 +11,7 @@ use super::chain::{Chain, ChainConfig, LiveParams};
 use super::fade::{Ramp, crossfade_len, fade_in};
 use super::sanitize;
 use super::speakers::bank::{MAX_SAMPLE_RATE_HZ, SpeakerBank};
+use super::speakers::kit::SpeakersKit;
 
 /// Continuous settings are re-evaluated at most every this many samples.
 pub const SUB_BLOCK: usize = 32;
@@ -66,6 +67,8 @@ pub struct Engine {
     /// Frames processed since the last [`Engine::housekeeping`], and which chains ran.
     frames_since_housekeeping: usize,
     ran_since_housekeeping: [bool; 2],
+    /// The speakers' kit once installed (emptied: its state runs in the chains).
+    kit: Option<Box<SpeakersKit>>,
 }
 
 impl Engine {
@@ -105,6 +108,7 @@ impl Engine {
             wet: Ramp::new(1.0),
             frames_since_housekeeping: 0,
             ran_since_housekeeping: [false; 2],
+            kit: None,
         }
     }
 
@@ -134,6 +138,35 @@ impl Engine {
             .flat_map(|c| [c.correction.prepared_id(), c.voicing.prepared_id()])
             .flatten()
             .min()
+    }
+
+    /// Give an engine made without speakers ([`Engine::new`]) the kit to run them, built
+    /// off the audio thread for this engine's rate. Allocation-free: the convolution
+    /// state moves into the chains and the emptied kit stays here (freed with the
+    /// engine). A chain configured for speakers crossfades into them at the next
+    /// sub-block. Refused (the kit handed back, for the caller to free off the audio
+    /// thread) if its rate is not this engine's or the engine has speakers already.
+    pub fn install_speakers(
+        &mut self,
+        mut kit: Box<SpeakersKit>,
+    ) -> Result<(), Box<SpeakersKit>> {
+        if kit.sample_rate() != self.sample_rate || self.kit.is_some() || self.has_speakers()
+        {
+            return Err(kit);
+        }
+        for (chain, stage) in self.chains.iter_mut().zip(kit.stages.iter_mut()) {
+            let mut bank = Some(kit.bank.clone());
+            chain.install_speakers(&mut bank, stage);
+            // `bank` now holds the chain's old bank: none (checked above).
+            debug_assert!(bank.is_none());
+        }
+        self.kit = Some(kit);
+        Ok(())
+    }
+
+    /// Whether the engine can run speakers (built with them, or given a kit).
+    pub fn has_speakers(&self) -> bool {
+        self.chains.iter().all(|c| c.design().has_bank())
     }
 
     /// Jump to the target settings with cleared filter state (activation, transport reset,
@@ -281,7 +314,9 @@ impl Engine {
             glide_towards(self.output_glide, self.output_target(), self.glide_coeff);
         self.output.set(self.output_glide, samples);
 
-        if self.fade_left == 0 && *self.chains[self.active].config() != self.target.config {
+        let active = &self.chains[self.active];
+        if self.fade_left == 0 && (*active.config() != self.target.config || active.speakers_pending())
+        {
             let next = 1 - self.active;
             self.glide = self.target.live.sanitized();
             self.chains[next].configure(&self.target.config, self.glide);

@@ -90,6 +90,20 @@ impl SpatialStage {
         }
     }
 
+    /// Take the speakers' convolution state (a chain built without a bank, given one
+    /// later): swaps it with what `stage` holds. Allocation-free.
+    pub fn swap_speakers(&mut self, stage: &mut Option<SpeakersStage>) {
+        std::mem::swap(&mut self.speakers, stage);
+        if self.running == Running::Speakers && self.speakers.is_none() {
+            self.running = Running::Off;
+        }
+    }
+
+    /// Whether this stage can run speakers.
+    pub fn has_speakers(&self) -> bool {
+        self.speakers.is_some()
+    }
+
     /// Follow the design; coefficients and delay may change while running (the ITD and a
     /// Custom crossfeed glide), a topology change (mono-flat) clears the state.
     pub fn configure(&mut self, design: &SpatialDesign) {

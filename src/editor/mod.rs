@@ -21,6 +21,7 @@ use nice_plug_egui::{
 
 use crate::dsp::cascade::SectionList;
 use crate::dsp::prepared::Prepared;
+use crate::dsp::speakers::bank::MAX_SAMPLE_RATE_HZ;
 use crate::measurement::LoadState;
 use crate::params::{AbSlot, CansParams, CrossfeedPreset, Phones, SlotParams};
 use crate::settings::{check_entry, slot_settings};
@@ -32,6 +33,7 @@ pub mod curve;
 pub mod loader;
 pub mod meters;
 pub mod plot;
+pub mod speakers_view;
 pub mod theme;
 
 use analyzer::Analyzer;
@@ -46,7 +48,7 @@ pub const HEIGHT: u32 = 720;
 /// Width of the right column (your headphones, globals, meters).
 const SIDE_WIDTH: f32 = 250.0;
 /// Height of the slot panels row.
-const SLOTS_HEIGHT: f32 = 204.0;
+const SLOTS_HEIGHT: f32 = 268.0;
 /// Height of the audience-check row (two rows of buttons).
 const CHECKS_HEIGHT: f32 = 64.0;
 const OUTPUT_SLIDER_WIDTH: f32 = 160.0;
@@ -424,6 +426,9 @@ impl App {
             if heard { 2.0 } else { 1.0 },
             if heard { color } else { theme::GRID },
         ));
+        let sample_rate = self.shared.sample_rate.load(Ordering::Relaxed) as f64;
+        let speakers_possible = sample_rate <= MAX_SAMPLE_RATE_HZ;
+        let speakers_on = slot.speakers.value() && speakers_possible;
         frame.show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.set_height(ui.available_height());
@@ -445,6 +450,14 @@ impl App {
                         ui.label(RichText::new(what).small().color(theme::CHECK));
                     }
                 }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    speakers_view::top_view(
+                        ui,
+                        slot.spk_angle_deg.value() as f32,
+                        speakers_on,
+                        color,
+                    );
+                });
             });
             let label_w = 64.0;
             let spacing = ui.spacing().item_spacing.x;
@@ -463,8 +476,9 @@ impl App {
                     egui::Label::new(RichText::new(text).color(color)),
                 );
             };
-            let crossfeed_on = slot.crossfeed.value() != CrossfeedPreset::Off;
-            let custom = slot.crossfeed.value() == CrossfeedPreset::Custom;
+            // Speakers replace the crossfeed: its controls grey out.
+            let crossfeed_on = slot.crossfeed.value() != CrossfeedPreset::Off && !speakers_on;
+            let custom = slot.crossfeed.value() == CrossfeedPreset::Custom && !speakers_on;
             row(ui, |ui| {
                 row_label(ui, true, "Model");
                 controls::model_picker(
@@ -476,16 +490,18 @@ impl App {
                 );
             });
             row(ui, |ui| {
-                row_label(ui, true, "Crossfeed");
+                row_label(ui, !speakers_on, "Crossfeed");
                 // Fixed width (long preset names are truncated), so the Mono-flat column
                 // sits at the same place in both slots.
-                controls::crossfeed_picker(
-                    ui,
-                    &format!("Slot {name} crossfeed"),
-                    2.0 * pair - 2.0 * label_w - MONO_FLAT_TOGGLE_WIDTH - 5.0 * spacing - 24.0,
-                    setter,
-                    &slot.crossfeed,
-                );
+                ui.add_enabled_ui(!speakers_on, |ui| {
+                    controls::crossfeed_picker(
+                        ui,
+                        &format!("Slot {name} crossfeed"),
+                        2.0 * pair - 2.0 * label_w - MONO_FLAT_TOGGLE_WIDTH - 5.0 * spacing - 24.0,
+                        setter,
+                        &slot.crossfeed,
+                    );
+                });
                 row_label(ui, crossfeed_on, "Mono-flat");
                 controls::toggle_enabled(
                     ui,
@@ -512,6 +528,45 @@ impl App {
                 slider(ui, crossfeed_on, &slot.itd_ms, setter, slider_w);
                 row_label(ui, true, "Width");
                 slider(ui, true, &slot.width_percent, setter, slider_w);
+            });
+            row(ui, |ui| {
+                // In a box of a label and a slider, so Angle lines up with Feed and Width.
+                let boxed = label_w + spacing + slider_w;
+                ui.allocate_ui_with_layout(
+                    egui::vec2(boxed, ROW_HEIGHT),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(boxed);
+                        controls::toggle_enabled(
+                            ui,
+                            speakers_possible,
+                            "Speakers",
+                            setter,
+                            &slot.speakers,
+                            color,
+                        )
+                        .on_hover_text(
+                            "A pair of studio monitors in front of you, from measured \
+                             HRTFs (MIT KEMAR), in place of the crossfeed",
+                        );
+                    },
+                );
+                row_label(ui, speakers_on, "Angle");
+                slider(ui, speakers_on, &slot.spk_angle_deg, setter, slider_w);
+            });
+            row(ui, |ui| {
+                row_label(ui, speakers_on, "Room");
+                slider(ui, speakers_on, &slot.room_percent, setter, slider_w);
+                if !speakers_possible {
+                    ui.label(
+                        RichText::new(format!(
+                            "speakers run up to {:.0} kHz",
+                            MAX_SAMPLE_RATE_HZ / 1000.0
+                        ))
+                        .small()
+                        .color(theme::TEXT_DIM),
+                    );
+                }
             });
         });
     }

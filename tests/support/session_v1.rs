@@ -7,7 +7,15 @@ use serde_json::{Value, json};
 
 /// Parameters added after version 1 (display name, text displayed): a version-1 session
 /// loads them at their default, which is what it played when it was saved.
-pub const ADDED_SINCE_V1: [(&str, &str); 1] = [("Check", "Off")];
+pub const ADDED_SINCE_V1: [(&str, &str); 7] = [
+    ("Check", "Off"),
+    ("A Speakers", "Off"),
+    ("A Speaker Angle", "30°"),
+    ("A Room", "30 %"),
+    ("B Speakers", "Off"),
+    ("B Speaker Angle", "30°"),
+    ("B Room", "30 %"),
+];
 
 /// Every parameter's non-default value in the version-1 fixture, as the host displays it
 /// (parameter name, text to set, text displayed afterwards).

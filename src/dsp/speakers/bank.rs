@@ -65,6 +65,9 @@ const TAIL_RATE_HZ: f64 = 48_000.0;
 pub enum DesignError {
     /// No measured direction within [`MAX_DIRECTION_ERROR_DEG`] of this angle.
     NoDirection { angle_deg: u32, nearest_deg: f64 },
+    /// The design was called off before it finished (the instance went away, or the
+    /// host changed the sample rate meanwhile).
+    Stopped,
 }
 
 impl std::fmt::Display for DesignError {
@@ -78,6 +81,7 @@ impl std::fmt::Display for DesignError {
                 "no measured direction within {MAX_DIRECTION_ERROR_DEG}° of {angle_deg}° \
                  in the horizontal plane (nearest: {nearest_deg:.1}° away)"
             ),
+            DesignError::Stopped => write!(f, "the design was stopped"),
         }
     }
 }
@@ -191,6 +195,22 @@ fn flat_eq(fft: &Fft, sample_rate: f64, mid: &[Complex64]) -> Vec<Complex64> {
         })
         .collect();
     let log_c: Vec<f64> = centres.iter().map(|f| f.ln()).collect();
+    // Where each bin sits between the band centres: the band below it and the
+    // raised-cosine weight of the one above (smooth across each band's centre).
+    let place: Vec<(usize, f64)> = (0..mid.len())
+        .map(|k| {
+            let lf = (k as f64 * bin_hz).max(1e-9).ln();
+            let i = log_c.partition_point(|x| *x <= lf);
+            if i == 0 {
+                (0, 0.0)
+            } else if i == log_c.len() {
+                (i - 1, 0.0)
+            } else {
+                let t = (lf - log_c[i - 1]) / (log_c[i] - log_c[i - 1]);
+                (i - 1, 0.5 - 0.5 * (std::f64::consts::PI * t).cos())
+            }
+        })
+        .collect();
     let mut gains_db = vec![0.0; centres.len()];
     let mut curve = vec![1.0; mid.len()];
     for _ in 0..EQ_PASSES {
@@ -201,19 +221,9 @@ fn flat_eq(fft: &Fft, sample_rate: f64, mid: &[Complex64]) -> Vec<Complex64> {
                 / (b - a + 1) as f64;
             *g = (*g - 10.0 * p.max(1e-30).log10()).clamp(lo, hi);
         }
-        for (k, c) in curve.iter_mut().enumerate() {
-            let lf = (k as f64 * bin_hz).max(1e-9).ln();
-            let i = log_c.partition_point(|x| *x <= lf);
-            let db = if i == 0 {
-                gains_db[0]
-            } else if i == log_c.len() {
-                gains_db[log_c.len() - 1]
-            } else {
-                let t = (lf - log_c[i - 1]) / (log_c[i] - log_c[i - 1]);
-                // Raised-cosine interpolation: smooth across each band's centre.
-                let w = 0.5 - 0.5 * (std::f64::consts::PI * t).cos();
-                (1.0 - w) * gains_db[i - 1] + w * gains_db[i]
-            };
+        for (c, &(i, w)) in curve.iter_mut().zip(&place) {
+            let above = gains_db.get(i + 1).copied().unwrap_or(gains_db[i]);
+            let db = (1.0 - w) * gains_db[i] + w * above;
             *c = 10f64.powf(db / 20.0);
         }
     }
@@ -297,26 +307,55 @@ fn powers(
         .collect()
 }
 
+/// The built-in set's banks this process designed, one per sample rate.
+static BUILTIN_BANKS: Mutex<Vec<Arc<SpeakerBank>>> = Mutex::new(Vec::new());
+
 impl SpeakerBank {
     /// The built-in set's bank at `sample_rate` (designed once per rate and process;
     /// call off the audio thread).
     pub fn builtin(sample_rate: f64) -> Arc<SpeakerBank> {
-        static BANKS: Mutex<Vec<Arc<SpeakerBank>>> = Mutex::new(Vec::new());
-        let mut banks = BANKS.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(b) = banks.iter().find(|b| b.sample_rate == sample_rate) {
-            return b.clone();
+        Self::builtin_until(sample_rate, &|| false).expect("the built-in set has every angle")
+    }
+
+    /// The built-in set's bank at `sample_rate` if this process has designed it already.
+    pub fn builtin_cached(sample_rate: f64) -> Option<Arc<SpeakerBank>> {
+        let banks = BUILTIN_BANKS.lock().unwrap_or_else(|e| e.into_inner());
+        banks.iter().find(|b| b.sample_rate == sample_rate).cloned()
+    }
+
+    /// [`SpeakerBank::builtin`], giving up (`None`) as soon as `stop` says so (it is
+    /// asked between angles: a background thread's design ends within milliseconds of
+    /// its instance going away).
+    pub fn builtin_until(sample_rate: f64, stop: &dyn Fn() -> bool) -> Option<Arc<SpeakerBank>> {
+        if let Some(bank) = Self::builtin_cached(sample_rate) {
+            return Some(bank);
         }
-        let bank = Arc::new(
-            SpeakerBank::new(crate::hrtf::builtin(), sample_rate)
-                .expect("the built-in set has every angle"),
-        );
+        // Designed outside the lock: two instances at two rates design side by side.
+        let bank = match Self::new_until(crate::hrtf::builtin(), sample_rate, stop) {
+            Ok(bank) => Arc::new(bank),
+            Err(DesignError::Stopped) => return None,
+            Err(e) => panic!("the built-in set has every angle: {e}"),
+        };
+        let mut banks = BUILTIN_BANKS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = banks.iter().find(|b| b.sample_rate == sample_rate) {
+            return Some(b.clone());
+        }
         banks.push(bank.clone());
-        bank
+        Some(bank)
     }
 
     /// Design every angle from `set` at `sample_rate`. Allocates; seconds of work at high
     /// rates: never on the audio thread.
     pub fn new(set: &HrirSet, sample_rate: f64) -> Result<SpeakerBank, DesignError> {
+        Self::new_until(set, sample_rate, &|| false)
+    }
+
+    /// [`SpeakerBank::new`], asking `stop` before each angle's design.
+    pub fn new_until(
+        set: &HrirSet,
+        sample_rate: f64,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<SpeakerBank, DesignError> {
         // The measured direction for each angle (left speaker: +azimuth).
         let mut dirs = Vec::new();
         let mut by_angle = Vec::new();
@@ -343,6 +382,10 @@ impl SpeakerBank {
         let room_taps = taps_for(room::length_s(), sample_rate);
         let ear_fft = Fft::new(((EAR_FFT_S * sample_rate) as usize).next_power_of_two());
         let fft = Fft::new((2 * room_taps).next_power_of_two());
+        // The same diffuse tail (one per ear) behind every angle.
+        let tails = TAIL_SEEDS.map(|seed| {
+            tail_at(seed, sample_rate, room_taps, room::mixing_s(), room::reverberation_s())
+        });
         let mut ears: Vec<Option<EarPair>> = vec![None; set.directions.len()];
         let mut pair_of = |dir: usize| -> EarPair {
             ears[dir]
@@ -352,6 +395,9 @@ impl SpeakerBank {
         let pairs = dirs
             .iter()
             .map(|&dir| {
+                if stop() {
+                    return Err(DesignError::Stopped);
+                }
                 let direct = pair_of(dir);
                 let az = set.directions[dir].azimuth_deg;
                 // Room 100 %: the direct sound, every reflection through the HRTF of its
@@ -379,12 +425,9 @@ impl SpeakerBank {
                 }
                 let direct_energy = 0.5 * (energy(&direct.ears[0]) + energy(&direct.ears[1]));
                 let tail_share = (room::reverberant_to_direct() - reflected_energy).max(0.0);
-                let mix = room::mixing_s();
-                let rt = room::reverberation_s();
-                for (ear, seed) in TAIL_SEEDS.iter().enumerate() {
-                    let tail = tail_at(*seed, sample_rate, room_taps, mix, rt);
-                    let scale = (tail_share * direct_energy / energy(&tail).max(1e-30)).sqrt();
-                    for (o, v) in full[ear].iter_mut().zip(&tail) {
+                for (ear, tail) in tails.iter().enumerate() {
+                    let scale = (tail_share * direct_energy / energy(tail).max(1e-30)).sqrt();
+                    for (o, v) in full[ear].iter_mut().zip(tail) {
                         *o += scale * v;
                     }
                 }
@@ -429,16 +472,16 @@ impl SpeakerBank {
                 let to_f32 = |x: &Vec<f64>| x.iter().map(|v| *v as f32).collect::<Vec<f32>>();
                 let direct_ir = [to_f32(&d[0]), to_f32(&d[1])];
                 let room_ir = [to_f32(&r[0]), to_f32(&r[1])];
-                SpeakerPair {
+                Ok(SpeakerPair {
                     measured_deg: az,
                     data_itd_s: direct.data_itd_s,
                     direct: [Kernel::new(&direct_ir[0]), Kernel::new(&direct_ir[1])],
                     room: [Kernel::new(&room_ir[0]), Kernel::new(&room_ir[1])],
                     bands,
                     plot,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SpeakerBank {
             sample_rate,
             name: set.name.clone(),

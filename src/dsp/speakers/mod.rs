@@ -7,11 +7,13 @@
 //!   interaural level and time differences, low frequencies from physics);
 //! - `room.rs`: the room (image sources and a diffuse tail; every number sourced);
 //! - `bank.rs`: every angle's mid/side kernels, equalised so centred sound stays flat;
+//! - `kit.rs`: a bank with its chains' convolution state, handed to the audio thread;
 //! - `stage.rs`: the running stage (zero-latency partitioned convolution, `convolver.rs`).
 
 pub mod bank;
 pub mod ear;
 pub mod hrir;
+pub mod kit;
 pub mod room;
 pub mod spectrum;
 pub mod stage;

@@ -2,7 +2,7 @@
 //! of a given size, minimum phase from a magnitude, and the interaural time difference of
 //! a pair.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use num_complex::Complex64;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
@@ -15,8 +15,13 @@ pub struct Fft {
 }
 
 impl Fft {
+    /// Plans come from one planner per process, which keeps every plan it made: a bank
+    /// designs hundreds of transforms of a few sizes, and building a plan (its twiddle
+    /// factors) costs more than running it.
     pub fn new(n: usize) -> Self {
-        let mut planner = RealFftPlanner::new();
+        static PLANNER: Mutex<Option<RealFftPlanner<f64>>> = Mutex::new(None);
+        let mut guard = PLANNER.lock().unwrap_or_else(|e| e.into_inner());
+        let planner = guard.get_or_insert_with(RealFftPlanner::new);
         Self {
             n,
             forward: planner.plan_fft_forward(n),
