@@ -32,19 +32,22 @@ impl StageDesign for SpatialDesign {
         match self {
             SpatialDesign::Off => Response::IDENTITY,
             SpatialDesign::Speakers(s) => {
-                // Magnitudes (band-averaged at a level-match band, 1/24-octave smoothed
-                // for the plot): mid and side are separate filters, so their phases do
-                // not change any power downstream.
+                // Magnitudes. At a level-match band, of mid and side (band-averaged): they
+                // are separate filters, so their phases do not change any power
+                // downstream. For the plot, of each ear (smoothed): what is heard.
                 let pair = s.bank.pair(s.angle_deg);
-                let (pm, ps) = match at.band {
-                    Some(b) => pair.band_power(b, s.room),
-                    None => pair.plot_power(at.freq_hz, s.room),
-                };
-                let (m, s) = (
-                    Complex64::new(pm.sqrt(), 0.0),
-                    Complex64::new(ps.sqrt(), 0.0),
-                );
-                Response::symmetric(0.5 * (m + s), 0.5 * (m - s))
+                let real = |p: f64| Complex64::new(p.sqrt(), 0.0);
+                match at.band {
+                    Some(b) => {
+                        let (pm, ps) = pair.band_power(b, s.room);
+                        let (m, s) = (real(pm), real(ps));
+                        Response::symmetric(0.5 * (m + s), 0.5 * (m - s))
+                    }
+                    None => {
+                        let (near, far) = pair.ear_power(at.freq_hz, s.room);
+                        Response::symmetric(real(near), real(far))
+                    }
+                }
             }
             &SpatialDesign::Crossfeed {
                 coeffs,

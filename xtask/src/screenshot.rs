@@ -5,8 +5,8 @@
 //! With `jackd` installed, the standalone runs on a private JACK server (dummy driver)
 //! fed with pink-ish noise from this process, so the analyzer and meters show a signal;
 //! otherwise (or with `--silent`) it runs on nice-plug's silent dummy backend. With
-//! `xdotool` installed, it first clicks through a few controls (slot A: open-back class
-//! with crossfeed, slot B: closed-back class) so the response plot has something to show.
+//! `xdotool` installed, it first clicks through a few controls (slot A: open-back class,
+//! slot B: closed-back class with speakers) so the response plot has something to show.
 //!
 //! `--scale 2` renders at 2x (through the X resource `Xft.dpi`, which baseview reads).
 //!
@@ -29,12 +29,11 @@ const DEMO_GAIN: f32 = 0.1;
 /// Default click script at 1x, in window coordinates (logical px), for the default size.
 /// Measured on the captured window; update them if the editor layout changes.
 const DEFAULT_CLICKS: &[(f32, f32)] = &[
-    (230.0, 579.0), // slot A model picker
-    (160.0, 348.0), // … "Open-back class"
-    (140.0, 609.0), // slot A crossfeed picker
-    (175.0, 488.0), // … "Default 700 Hz/4.5 dB"
-    (630.0, 578.0), // slot B model picker
-    (560.0, 458.0), // … "Closed-back class"
+    (230.0, 515.0), // slot A model picker
+    (160.0, 284.0), // … "Open-back class"
+    (630.0, 514.0), // slot B model picker
+    (560.0, 394.0), // … "Closed-back class"
+    (455.0, 653.0), // slot B Speakers
 ];
 
 /// Virtual display number (an unusual one, so a developer's own X server is untouched).

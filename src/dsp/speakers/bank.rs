@@ -54,6 +54,10 @@ const EQ_LIMIT_DB: (f64, f64) = (-30.0, 15.0);
 const FADE_FRACTION: f64 = 0.25;
 /// Responses shown in the editor's plot: points per octave.
 const PLOT_POINTS_PER_OCTAVE: f64 = 24.0;
+/// Width of the plot's smoothing, octaves: 1/6 octave, about the ear's critical band
+/// above 500 Hz (E. Zwicker and H. Fastl, Psychoacoustics, 3rd ed., 2007, §6.2): the
+/// room's comb of reflections shows as the colour it is heard as, not as its notches.
+const PLOT_SMOOTHING_OCTAVES: f64 = 1.0 / 6.0;
 const PLOT_START_HZ: f64 = 20.0;
 /// Seeds of the two ears' tail noise (any fixed numbers: the tail is the same every run).
 const TAIL_SEEDS: [u64; 2] = [0x9E37_79B9_7F4A_7C15, 0xD1B5_4A32_D192_ED03];
@@ -112,6 +116,7 @@ pub struct SpeakerPair {
     /// Mid and side kernels added, times the room amount, for the room.
     pub room: [Kernel; 2],
     bands: [[BandPower; GRID_LEN]; 2],
+    /// (near ear, far ear) of one speaker, for the plot.
     plot: Vec<[BandPower; 2]>,
 }
 
@@ -122,12 +127,19 @@ impl SpeakerPair {
         (b[0][band].at_room(room), b[1][band].at_room(room))
     }
 
-    /// Power gain of (mid, side) near `freq_hz` (1/24-octave smoothed), for the plot.
-    pub fn plot_power(&self, freq_hz: f64, room: f64) -> (f64, f64) {
+    /// Power gain from one speaker to (the near ear, the far ear) around `freq_hz`
+    /// ([`PLOT_SMOOTHING_OCTAVES`] smoothed), for the plot.
+    pub fn ear_power(&self, freq_hz: f64, room: f64) -> (f64, f64) {
         let x = (freq_hz.max(PLOT_START_HZ) / PLOT_START_HZ).log2() * PLOT_POINTS_PER_OCTAVE;
-        let i = (x.round() as usize).min(self.plot.len() - 1);
-        let p = &self.plot[i];
-        (p[0].at_room(room), p[1].at_room(room))
+        let last = self.plot.len() - 1;
+        let i = (x.floor() as usize).min(last);
+        let (j, t) = if i < last { (i + 1, x - i as f64) } else { (i, 0.0) };
+        // Linear between the two neighbouring points (in power, on the log-frequency grid).
+        let at = |ear: usize| {
+            let (a, b) = (self.plot[i][ear].at_room(room), self.plot[j][ear].at_room(room));
+            a + t.clamp(0.0, 1.0) * (b - a)
+        };
+        (at(0), at(1))
     }
 }
 
@@ -463,8 +475,17 @@ impl SpeakerBank {
                 let plot_len = ((0.5 * sample_rate / PLOT_START_HZ).log2() * PLOT_POINTS_PER_OCTAVE)
                     as usize
                     + 1;
-                let half_plot = 2f64.powf(0.5 / PLOT_POINTS_PER_OCTAVE);
-                let plot = powers(&fft, sample_rate, &ds, &rs, plot_len, |i| {
+                // A speaker reaches its own side's ear as (mid + side) / 2, the other as
+                // (mid - side) / 2 (complex: the phases between them count here).
+                let ears = |x: &[Vec<Complex64>; 2]| -> [Vec<Complex64>; 2] {
+                    let (m, s) = (&x[0], &x[1]);
+                    [
+                        m.iter().zip(s).map(|(a, b)| 0.5 * (a + b)).collect(),
+                        m.iter().zip(s).map(|(a, b)| 0.5 * (a - b)).collect(),
+                    ]
+                };
+                let half_plot = 2f64.powf(0.5 * PLOT_SMOOTHING_OCTAVES);
+                let plot = powers(&fft, sample_rate, &ears(&ds), &ears(&rs), plot_len, |i| {
                     let f = PLOT_START_HZ * 2f64.powf(i as f64 / PLOT_POINTS_PER_OCTAVE);
                     (f / half_plot, f * half_plot)
                 });
