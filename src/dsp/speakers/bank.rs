@@ -167,6 +167,27 @@ fn taps_for(seconds: f64, sample_rate: f64) -> usize {
 }
 
 /// `x` cut to `len` samples, the last [`FADE_FRACTION`] faded out.
+/// `x` (`fft.n` samples, zero-padded) through a 2nd-order Butterworth high-pass at the
+/// room's Schroeder frequency (`room::schroeder_hz`, about 116 Hz; its analogue response,
+/// applied per bin: causal). The room's reflections and tail pass through it: below that
+/// frequency a room of this size is a few isolated modes, which image sources do not
+/// model; the direct and the room responses, each equalised flat, placed them
+/// differently, so a room amount between 0 % and 100 % dipped up to 4.5 dB at 50–80 Hz.
+/// Below it the room adds nothing: every amount plays the direct sound there.
+fn room_highpass(fft: &Fft, sample_rate: f64, x: &[f64]) -> Vec<f64> {
+    let corner_hz = room::schroeder_hz();
+    let spec = fft.spectrum(x);
+    let filtered: Vec<Complex64> = spec
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let s = Complex64::new(0.0, fft.bin_hz(k, sample_rate) / corner_hz);
+            c * (s * s / (s * s + std::f64::consts::SQRT_2 * s + 1.0))
+        })
+        .collect();
+    fft.impulse(&filtered)
+}
+
 fn truncated(x: &[f64], len: usize) -> Vec<f64> {
     let fade = ((len as f64 * FADE_FRACTION) as usize).max(1);
     (0..len)
@@ -415,9 +436,6 @@ impl SpeakerBank {
                 // Room 100 %: the direct sound, every reflection through the HRTF of its
                 // direction (timed at the centre of the head), and the diffuse tail.
                 let mut full = [vec![0.0; fft.n], vec![0.0; fft.n]];
-                for ear in 0..2 {
-                    full[ear][..ear_fft.n].copy_from_slice(&direct.ears[ear]);
-                }
                 let mut reflected_energy = 0.0;
                 for path in room::reflections(az) {
                     let (d, _) = set
@@ -441,6 +459,13 @@ impl SpeakerBank {
                     let scale = (tail_share * direct_energy / energy(tail).max(1e-30)).sqrt();
                     for (o, v) in full[ear].iter_mut().zip(tail) {
                         *o += scale * v;
+                    }
+                }
+                // The room above its Schroeder frequency, then the direct sound.
+                for ear in 0..2 {
+                    full[ear] = room_highpass(&fft, sample_rate, &full[ear]);
+                    for (o, v) in full[ear].iter_mut().zip(&direct.ears[ear]) {
+                        *o += v;
                     }
                 }
                 // Mid and side, each equalised so the mid is flat.

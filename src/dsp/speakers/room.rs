@@ -71,6 +71,13 @@ pub fn mixing_s() -> f64 {
     volume_m3().sqrt() * 1e-3
 }
 
+/// The Schroeder frequency in Hz, 2000·√(T/V): below it the room's response is a few
+/// isolated modes, above it a dense statistical field (M. R. Schroeder, "The Schroeder
+/// frequency revisited", JASA 99(5), 1996). About 116 Hz here.
+pub fn schroeder_hz() -> f64 {
+    2000.0 * (reverberation_s() / volume_m3()).sqrt()
+}
+
 /// Length of the room's responses in seconds: the tail down by [`TAIL_END_DB`].
 pub fn length_s() -> f64 {
     mixing_s() + reverberation_s() * TAIL_END_DB / 60.0
