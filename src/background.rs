@@ -72,7 +72,11 @@ impl Requests {
     /// Build the speakers' kit for an engine at `sample_rate` (`activate`, main thread).
     /// Replaces a request not yet finished: its design stops between two angles.
     pub fn speakers(&self, sample_rate: f64) {
-        *self.pending.speakers.lock().unwrap_or_else(|e| e.into_inner()) = Some(sample_rate);
+        *self
+            .pending
+            .speakers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(sample_rate);
         self.thread.unpark();
     }
 

@@ -273,9 +273,7 @@ impl Cans {
         }
         let build_here = self.offline_render || self.worker().is_none();
         let bank = SpeakerBank::builtin_cached(rate).or_else(|| {
-            build_here.then(|| {
-                std::panic::catch_unwind(|| SpeakerBank::builtin(rate)).ok()
-            })?
+            build_here.then(|| std::panic::catch_unwind(|| SpeakerBank::builtin(rate)).ok())?
         });
         match (bank, &self.worker) {
             (Some(bank), _) => {

@@ -8,11 +8,11 @@ use std::sync::{Arc, RwLock};
 
 use nice_plug::prelude::*;
 
+use crate::dsp::chain::ROOM_DEFAULT;
 use crate::dsp::crossfeed::{
     ITD_MAX_MS, WOODWORTH_ITD_30_DEG_MS, XF_CUTOFF_MAX_HZ, XF_CUTOFF_MIN_HZ, XF_FEED_MAX_DB,
     XF_FEED_MIN_DB,
 };
-use crate::dsp::chain::ROOM_DEFAULT;
 use crate::dsp::speakers::bank::{ANGLE_DEFAULT_DEG, ANGLE_MAX_DEG, ANGLE_MIN_DEG};
 use crate::state::{STATE_VERSION, StoredMeasurement};
 

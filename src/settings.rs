@@ -134,10 +134,11 @@ impl SlotValues {
             mono_flat: slot.xf_mono_flat.value(),
             width: slot.width_percent.value() as f64 / 100.0,
             speakers: slot.speakers.value(),
-            spk_angle_deg: slot.spk_angle_deg.value().clamp(
-                ANGLE_MIN_DEG as i32,
-                ANGLE_MAX_DEG as i32,
-            ) as u32,
+            spk_angle_deg: slot
+                .spk_angle_deg
+                .value()
+                .clamp(ANGLE_MIN_DEG as i32, ANGLE_MAX_DEG as i32)
+                as u32,
             room: slot.room_percent.value() as f64 / 100.0,
         }
     }

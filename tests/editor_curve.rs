@@ -306,7 +306,12 @@ fn speakers_plot_each_ears_smoothed_response_as_the_engine_plays_it() {
     for room in [0.0, 1.0] {
         let config = ChainConfig {
             speakers: Some(30),
-            ..config(Model::Neutral, CrossfeedMode::Off, true, MonitorMode::Stereo)
+            ..config(
+                Model::Neutral,
+                CrossfeedMode::Off,
+                true,
+                MonitorMode::Stereo,
+            )
         };
         let live = LiveParams {
             room,

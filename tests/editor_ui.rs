@@ -264,7 +264,11 @@ fn the_speakers_toggle_sets_its_slot_and_greys_the_crossfeed_out() {
     let (mut h, fx, _) = harness(default_size());
     h.run();
     fx.recorder.take();
-    assert!(!h.get_by_label("Slot A crossfeed").accesskit_node().is_disabled());
+    assert!(
+        !h.get_by_label("Slot A crossfeed")
+            .accesskit_node()
+            .is_disabled()
+    );
     // Slot A's toggle is the left one.
     let left = h
         .get_all_by_label("Speakers")
@@ -282,8 +286,16 @@ fn the_speakers_toggle_sets_its_slot_and_greys_the_crossfeed_out() {
     );
     assert!(fx.params.a.speakers.value() && !fx.params.b.speakers.value());
     h.run();
-    assert!(h.get_by_label("Slot A crossfeed").accesskit_node().is_disabled());
-    assert!(!h.get_by_label("Slot B crossfeed").accesskit_node().is_disabled());
+    assert!(
+        h.get_by_label("Slot A crossfeed")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        !h.get_by_label("Slot B crossfeed")
+            .accesskit_node()
+            .is_disabled()
+    );
 }
 
 #[test]
@@ -416,10 +428,7 @@ fn every_control_fits_without_overlap_at_the_smallest_supported_size() {
             "Mono cube (approx.)",
         ];
         // Both slots' Speakers toggles (no other control is named so).
-        let speakers: Vec<egui::Rect> = h
-            .get_all_by_label("Speakers")
-            .map(|n| n.rect())
-            .collect();
+        let speakers: Vec<egui::Rect> = h.get_all_by_label("Speakers").map(|n| n.rect()).collect();
         assert_eq!(speakers.len(), 2, "one Speakers toggle per slot");
         let rects: Vec<(&str, egui::Rect)> = labels
             .iter()

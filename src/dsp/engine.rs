@@ -146,12 +146,8 @@ impl Engine {
     /// engine). A chain configured for speakers crossfades into them at the next
     /// sub-block. Refused (the kit handed back, for the caller to free off the audio
     /// thread) if its rate is not this engine's or the engine has speakers already.
-    pub fn install_speakers(
-        &mut self,
-        mut kit: Box<SpeakersKit>,
-    ) -> Result<(), Box<SpeakersKit>> {
-        if kit.sample_rate() != self.sample_rate || self.kit.is_some() || self.has_speakers()
-        {
+    pub fn install_speakers(&mut self, mut kit: Box<SpeakersKit>) -> Result<(), Box<SpeakersKit>> {
+        if kit.sample_rate() != self.sample_rate || self.kit.is_some() || self.has_speakers() {
             return Err(kit);
         }
         for (chain, stage) in self.chains.iter_mut().zip(kit.stages.iter_mut()) {
@@ -315,7 +311,8 @@ impl Engine {
         self.output.set(self.output_glide, samples);
 
         let active = &self.chains[self.active];
-        if self.fade_left == 0 && (*active.config() != self.target.config || active.speakers_pending())
+        if self.fade_left == 0
+            && (*active.config() != self.target.config || active.speakers_pending())
         {
             let next = 1 - self.active;
             self.glide = self.target.live.sanitized();

@@ -27,6 +27,9 @@ use std::time::Instant;
 
 use crate::workspace::{self, Workspace};
 
+#[path = "bench_speakers.rs"]
+mod speakers;
+
 const FS: f64 = 48_000.0;
 /// Benchmark file: 48 kHz stereo 32-bit float noise (issue 6: a 10-minute file).
 const DEFAULT_MINUTES: f64 = 10.0;
@@ -303,6 +306,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cans_file = ns(0) - ns(1);
     let ffmpeg_file = ns(2) - ns(3);
 
+    // 2b. The speakers against ffmpeg's sofalizer and afir; their slowest blocks.
+    eprintln!("speakers: file renders against ffmpeg sofalizer and afir, block times…");
+    let speakers = speakers::run(&ws.root, &bench, &render, &work, args.rounds)?;
+
     // 3. Callgrind.
     eprintln!("callgrind: instructions per frame…");
     let ir_per_frame = callgrind_per_frame(&bench, &work, "new", &[])?;
@@ -393,6 +400,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
             );
         }
     }
+    for block in [32, 256, 1024] {
+        let key = format!("fftconv_room100_b{block}");
+        let v = get(&key);
+        let cans = get(&format!("speakers_room100_b{block}"));
+        println!(
+            "| fft-convolver 0.4 two-stage (head 32), Cans's room 100 % responses, block {block} | {v:.2} | {:.3} % | {:.2} (Cans {:.2}x) |",
+            core_percent(v),
+            best(&key),
+            cans / v
+        );
+    }
     let v = get("speakers_fading_b256");
     println!(
         "| room 100 %, crossfading 30° and 45°, block 256 | {v:.2} | {:.3} % | {:.2} ({:.2}x steady) |",
@@ -434,6 +452,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         core_percent(ffmpeg_file),
         ns(3)
     );
+    println!();
+    for line in &speakers.lines {
+        println!("{line}");
+    }
     println!();
     println!(
         "Callgrind: {ir_per_frame:.1} instructions per stereo frame (full chain, steady, \

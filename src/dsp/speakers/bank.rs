@@ -133,10 +133,17 @@ impl SpeakerPair {
         let x = (freq_hz.max(PLOT_START_HZ) / PLOT_START_HZ).log2() * PLOT_POINTS_PER_OCTAVE;
         let last = self.plot.len() - 1;
         let i = (x.floor() as usize).min(last);
-        let (j, t) = if i < last { (i + 1, x - i as f64) } else { (i, 0.0) };
+        let (j, t) = if i < last {
+            (i + 1, x - i as f64)
+        } else {
+            (i, 0.0)
+        };
         // Linear between the two neighbouring points (in power, on the log-frequency grid).
         let at = |ear: usize| {
-            let (a, b) = (self.plot[i][ear].at_room(room), self.plot[j][ear].at_room(room));
+            let (a, b) = (
+                self.plot[i][ear].at_room(room),
+                self.plot[j][ear].at_room(room),
+            );
             a + t.clamp(0.0, 1.0) * (b - a)
         };
         (at(0), at(1))
@@ -417,7 +424,13 @@ impl SpeakerBank {
         let fft = Fft::new((2 * room_taps).next_power_of_two());
         // The same diffuse tail (one per ear) behind every angle.
         let tails = TAIL_SEEDS.map(|seed| {
-            tail_at(seed, sample_rate, room_taps, room::mixing_s(), room::reverberation_s())
+            tail_at(
+                seed,
+                sample_rate,
+                room_taps,
+                room::mixing_s(),
+                room::reverberation_s(),
+            )
         });
         let mut ears: Vec<Option<EarPair>> = vec![None; set.directions.len()];
         let mut pair_of = |dir: usize| -> EarPair {

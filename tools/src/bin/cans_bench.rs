@@ -9,6 +9,14 @@
 //!   frames of a fixed signal and exit (run under callgrind to count instructions per
 //!   frame); `--plugin` adds the output tap as the plug-in runs it, editor closed.
 //! - `cans-bench gen-wav PATH SECONDS`: write the benchmark input, 48 kHz stereo f32 noise.
+//! - `cans-bench speakers-ir PATH`: write the speakers' two responses at 30°, room 100 %
+//!   (mid and side, as the engine plays them: measured from its impulse response) as a
+//!   48 kHz stereo f32 WAV, for ffmpeg's `afir`.
+//! - `cans-bench block-times`: the slowest block against the median block, speakers at
+//!   room 100 % (Cans and `fft-convolver`) at blocks 32, 256 and 1024.
+//! - `cans-bench onset PATH`: the first sample of a WAV's left channel above -60 dB of its
+//!   peak (a renderer's latency, fed an impulse).
+//! - `cans-bench gen-impulse PATH`: one second of 48 kHz stereo with an impulse at 0 on the left.
 
 use std::ffi::c_void;
 use std::hint::black_box;
@@ -340,6 +348,180 @@ impl Contender for CansEngine {
     }
 }
 
+/// The speakers' mid and side responses at `angle`, room `room`, as the engine plays them
+/// (with the level match): its output for a centred impulse and for a side impulse.
+fn speakers_responses(angle_deg: u32, room: f64) -> [Vec<f32>; 2] {
+    let len = cans::dsp::speakers::bank::SpeakerBank::builtin(FS).room_taps + 64;
+    std::array::from_fn(|c| {
+        let mut engine = settled_engine(speakers_chain(angle_deg, room));
+        let (mut l, mut r) = (vec![0.0f32; len], vec![0.0f32; len]);
+        l[0] = 1.0;
+        r[0] = if c == 0 { 1.0 } else { -1.0 };
+        engine.process(&mut l, &mut r);
+        // Mid in: each ear gets mid ⊗ x; side in: left gets side ⊗ x.
+        l
+    })
+}
+
+/// The `fft-convolver` crate's two-stage (zero-latency) convolver on the same mid and side
+/// responses, with the same mid/side shuffle around it.
+struct FftConvolverPair {
+    label: String,
+    block: usize,
+    conv: [fft_convolver::TwoStageFFTConvolver<f32>; 2],
+    wl: Vec<f32>,
+    wr: Vec<f32>,
+    mid: Vec<f32>,
+    side: Vec<f32>,
+    out_mid: Vec<f32>,
+    out_side: Vec<f32>,
+}
+
+/// The head (first-stage) block of the `fft-convolver` peer: 32 frames, Cans's partition.
+const FFT_CONVOLVER_HEAD: usize = 32;
+
+impl FftConvolverPair {
+    fn new(label: String, block: usize, responses: &[Vec<f32>; 2]) -> Self {
+        let conv = std::array::from_fn(|c| {
+            let mut conv = fft_convolver::TwoStageFFTConvolver::default();
+            conv.init_default(FFT_CONVOLVER_HEAD, &responses[c])
+                .expect("fft-convolver accepts the response");
+            conv
+        });
+        Self {
+            label,
+            block,
+            conv,
+            wl: vec![0.0; block],
+            wr: vec![0.0; block],
+            mid: vec![0.0; block],
+            side: vec![0.0; block],
+            out_mid: vec![0.0; block],
+            out_side: vec![0.0; block],
+        }
+    }
+
+    fn process(&mut self, n: usize) {
+        for i in 0..n {
+            self.mid[i] = 0.5 * (self.wl[i] + self.wr[i]);
+            self.side[i] = 0.5 * (self.wl[i] - self.wr[i]);
+        }
+        let [cm, cs] = &mut self.conv;
+        cm.process(&self.mid[..n], &mut self.out_mid[..n])
+            .expect("sizes");
+        cs.process(&self.side[..n], &mut self.out_side[..n])
+            .expect("sizes");
+        for i in 0..n {
+            self.wl[i] = self.out_mid[i] + self.out_side[i];
+            self.wr[i] = self.out_mid[i] - self.out_side[i];
+        }
+    }
+}
+
+impl Contender for FftConvolverPair {
+    fn name(&self) -> String {
+        self.label.clone()
+    }
+    fn run(&mut self, l: &[f32], r: &[f32]) {
+        for (cl, cr) in l.chunks(self.block).zip(r.chunks(self.block)) {
+            let n = cl.len();
+            self.wl[..n].copy_from_slice(cl);
+            self.wr[..n].copy_from_slice(cr);
+            self.process(n);
+            black_box((&self.wl, &self.wr));
+        }
+    }
+}
+
+/// Per-block cost: every block of `l`/`r` timed on its own, `passes` times; each block
+/// position keeps its fastest pass (what the algorithm costs there, without the machine's
+/// interruptions, which land on random blocks), then the slowest position against the
+/// median one. A convolver that does a big FFT every N blocks shows it at those positions
+/// in every pass.
+fn block_profile(
+    block: usize,
+    frames: usize,
+    passes: usize,
+    mut process: impl FnMut(&mut [f32], &mut [f32]),
+) -> (f64, f64) {
+    let (l, r) = test_signal(frames);
+    let blocks = frames / block;
+    let mut best = vec![f64::INFINITY; blocks];
+    let (mut wl, mut wr) = (vec![0.0f32; block], vec![0.0f32; block]);
+    for _ in 0..passes {
+        for (b, t) in best.iter_mut().enumerate() {
+            wl.copy_from_slice(&l[b * block..(b + 1) * block]);
+            wr.copy_from_slice(&r[b * block..(b + 1) * block]);
+            let t0 = thread_cpu_ns();
+            process(&mut wl, &mut wr);
+            *t = t.min(thread_cpu_ns() - t0);
+            black_box((&wl, &wr));
+        }
+    }
+    let worst = best.iter().copied().fold(0.0, f64::max);
+    (median(&mut best.clone()), worst)
+}
+
+fn block_times() {
+    // A whole number of every convolver's longest cycle (Cans: 256 frames × 8; the
+    // fft-convolver tail: its tail block), so every position recurs in every pass.
+    let frames = 1 << 16;
+    let responses = speakers_responses(30, 1.0);
+    for block in [32usize, 256, 1024] {
+        let mut engine = settled_engine(speakers_chain(30, 1.0));
+        let (med, worst) = block_profile(block, frames, 8, |l, r| engine.process(l, r));
+        println!(
+            "blocks_cans_b{block} {med:.1} {worst:.1} {:.2}",
+            worst / med
+        );
+        let mut peer = FftConvolverPair::new(String::new(), block, &responses);
+        let (med, worst) = block_profile(block, frames, 8, |l, r| {
+            peer.wl.copy_from_slice(l);
+            peer.wr.copy_from_slice(r);
+            peer.process(block);
+            l.copy_from_slice(&peer.wl);
+            r.copy_from_slice(&peer.wr);
+        });
+        println!(
+            "blocks_fftconv_b{block} {med:.1} {worst:.1} {:.2}",
+            worst / med
+        );
+    }
+}
+
+fn write_wav(path: &str, channels: &[&[f32]]) -> Result<(), String> {
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: FS as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).map_err(|e| e.to_string())?;
+    let len = channels.iter().map(|c| c.len()).max().unwrap_or(0);
+    for i in 0..len {
+        for c in channels {
+            w.write_sample(c.get(i).copied().unwrap_or(0.0))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    w.finalize().map_err(|e| e.to_string())
+}
+
+/// First sample of the left channel above -60 dB of its peak.
+fn onset(path: &str) -> Result<usize, String> {
+    let mut reader = hound::WavReader::open(path).map_err(|e| e.to_string())?;
+    let channels = reader.spec().channels as usize;
+    let left: Vec<f32> = reader
+        .samples::<f32>()
+        .step_by(channels)
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let peak = left.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    left.iter()
+        .position(|v| v.abs() > 1e-3 * peak)
+        .ok_or_else(|| "silent".to_string())
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -410,6 +592,14 @@ fn table(rounds: usize, seconds: f64) {
                 vec![speakers_chain(30, room)],
             )));
         }
+    }
+    let responses = speakers_responses(30, 1.0);
+    for block in [32, 256, 1024] {
+        contenders.push(Box::new(FftConvolverPair::new(
+            format!("fftconv_room100_b{block}"),
+            block,
+            &responses,
+        )));
     }
     contenders.push(Box::new(CansEngine::new(
         "speakers_fading_b256".into(),
@@ -511,12 +701,34 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        Some("speakers-ir") if args.len() == 2 => {
+            let [mid, side] = speakers_responses(30, 1.0);
+            exit_on_error(write_wav(&args[1], &[&mid, &side]));
+        }
+        Some("gen-impulse") if args.len() == 2 => {
+            let mut l = vec![0.0f32; FS as usize];
+            l[0] = 1.0;
+            exit_on_error(write_wav(&args[1], &[&l, &vec![0.0; FS as usize]]));
+        }
+        Some("onset") if args.len() == 2 => match onset(&args[1]) {
+            Ok(n) => println!("onset {n}"),
+            Err(e) => exit_on_error(Err(e)),
+        },
+        Some("block-times") => block_times(),
         _ => {
             eprintln!(
                 "usage: cans-bench table [--rounds R] [--seconds S] | render-fixed FRAMES | \
-                 gen-wav PATH SECONDS"
+                 gen-wav PATH SECONDS | speakers-ir PATH | gen-impulse PATH | onset PATH | \
+                 block-times"
             );
             std::process::exit(2);
         }
+    }
+}
+
+fn exit_on_error(r: Result<(), String>) {
+    if let Err(e) = r {
+        eprintln!("cans-bench: {e}");
+        std::process::exit(1);
     }
 }

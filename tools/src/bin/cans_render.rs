@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cans::dsp::chain::LiveParams;
+use cans::dsp::chain::{LiveParams, ROOM_DEFAULT};
 use cans::dsp::crossfeed::CrossfeedSettings;
 use cans::dsp::engine::{Engine, EngineSettings};
 use cans::dsp::eq::EqSource;
+use cans::dsp::speakers::bank::{ANGLE_DEFAULT_DEG, ANGLE_MAX_DEG, ANGLE_MIN_DEG};
 use cans::params::{Check, CrossfeedPreset, Model, Monitor, Phones};
 use cans::settings::{SlotValues, Values};
 use cans_tools::bench_eq;
@@ -33,9 +34,13 @@ SLOT A (what you hear):
     --itd MS            interaural delay, 0-0.7                        [default: 0.26]
     --width PERCENT     stereo width, 0-200                            [default: 100]
     --mono-flat on|off  mono-flat crossfeed compensation               [default: on]
+    --speakers on|off   virtual loudspeakers in place of the crossfeed [default: off]
+    --angle DEG         the speakers' angle each side, 10-60           [default: 30]
+    --room PERCENT      the speakers' room, 0-100                      [default: 30]
 
 SLOT B (only used with --ab-toggle-every; starts as a copy of slot A):
-    --b-model, --b-crossfeed, --b-cutoff, --b-feed, --b-itd, --b-width, --b-mono-flat
+    --b-model, --b-crossfeed, --b-cutoff, --b-feed, --b-itd, --b-width, --b-mono-flat,
+    --b-speakers, --b-angle, --b-room
 
 SHARED:
     --phones NAME       your headphones (their correction): generic | sony-mdr7506 |
@@ -69,6 +74,9 @@ struct Slot {
     itd_ms: f64,
     width_percent: f64,
     mono_flat: bool,
+    speakers: bool,
+    angle_deg: u32,
+    room_percent: f64,
 }
 
 impl Default for Slot {
@@ -82,6 +90,9 @@ impl Default for Slot {
             itd_ms: live.itd_ms,
             width_percent: 100.0,
             mono_flat: true,
+            speakers: false,
+            angle_deg: ANGLE_DEFAULT_DEG,
+            room_percent: ROOM_DEFAULT * 100.0,
         }
     }
 }
@@ -190,12 +201,18 @@ fn slot_flag(slot: &mut Slot, name: &str, value: &str) -> Result<(), String> {
         "itd" => slot.itd_ms = parse_num(value, 0.0, 0.7)?,
         "width" => slot.width_percent = parse_num(value, 0.0, 200.0)?,
         "mono-flat" => slot.mono_flat = parse_on_off(value)?,
+        "speakers" => slot.speakers = parse_on_off(value)?,
+        "angle" => {
+            slot.angle_deg =
+                parse_num(value, ANGLE_MIN_DEG as f64, ANGLE_MAX_DEG as f64)?.round() as u32
+        }
+        "room" => slot.room_percent = parse_num(value, 0.0, 100.0)?,
         _ => return Err(format!("unknown option --{name}")),
     }
     Ok(())
 }
 
-const SLOT_FLAGS: [&str; 7] = [
+const SLOT_FLAGS: [&str; 10] = [
     "model",
     "crossfeed",
     "cutoff",
@@ -203,6 +220,9 @@ const SLOT_FLAGS: [&str; 7] = [
     "itd",
     "width",
     "mono-flat",
+    "speakers",
+    "angle",
+    "room",
 ];
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -294,7 +314,9 @@ fn engine_settings(o: &Options, slot: &Slot) -> EngineSettings {
             itd_ms: slot.itd_ms,
             mono_flat: slot.mono_flat,
             width: slot.width_percent / 100.0,
-            ..SlotValues::default()
+            speakers: slot.speakers,
+            spk_angle_deg: slot.angle_deg,
+            room: slot.room_percent / 100.0,
         },
         phones: o.phones,
         loaded: None,
@@ -337,7 +359,12 @@ fn render(o: &Options) -> Result<(), String> {
 
     let fs = spec.sample_rate as f64;
     let settings = [engine_settings(o, &o.a), engine_settings(o, &o.b)];
-    let mut engine = Engine::new(fs);
+    // The speakers' responses are designed only if a slot plays them (a second or so).
+    let mut engine = if o.a.speakers || o.b.speakers {
+        Engine::with_speakers(fs)
+    } else {
+        Engine::new(fs)
+    };
     engine.set(settings[0].clone());
     engine.reset();
     let toggle_every = o
