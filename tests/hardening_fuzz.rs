@@ -1,9 +1,10 @@
 //! Fuzzed automation through the real CLAP host (`clack-host`, bundled `Cans.clap`): random
 //! parameter values and modulation on every parameter (out-of-range plain values, unknown
 //! enum indices, NaN/±Inf, ±1e300) at random sample offsets, random block sizes 1–8192 and
-//! zero-length calls, sample rates 22.05–384 kHz, reactivation, parameter flushes and state
-//! reloads mid-stream, on hostile input (NaN, ±Inf, subnormals, ±1e30, full-scale square
-//! waves). The output must stay finite and bounded and the plug-in must not panic.
+//! zero-length calls, sample rates 22.05–384 kHz, real-time and offline renders (offline
+//! cases start on speakers, designed at activation), reactivation, parameter flushes and
+//! state reloads mid-stream, on hostile input (NaN, ±Inf, subnormals, ±1e30, full-scale
+//! square waves). The output must stay finite and bounded and the plug-in must not panic.
 //!
 //! Run through `cargo xtask test` (it bundles the debug plug-in with `assert_process_allocs`,
 //! so any allocation inside `process` aborts the test process). Every case runs in a forked
@@ -110,7 +111,23 @@ enum Step {
 struct Case {
     rate: f64,
     max_block: usize,
+    /// The host renders offline: the plug-in designs the speakers in `activate` (a
+    /// real-time activation designs them in the background, which a case this short
+    /// rarely waits for), so the speakers run in these cases. Their rates (also on
+    /// reactivation) are the common ones, designed once per test process.
+    offline: bool,
     steps: Vec<Step>,
+}
+
+/// Rates of the offline cases.
+const COMMON_RATES: [f64; 6] = [22_050.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+
+/// The common rate nearest `rate`.
+fn common_rate(rate: f64) -> f64 {
+    COMMON_RATES
+        .into_iter()
+        .min_by(|a, b| (a - rate).abs().total_cmp(&(b - rate).abs()))
+        .expect("rates")
 }
 
 fn value() -> impl Strategy<Value = Value> {
@@ -181,11 +198,13 @@ fn case() -> impl Strategy<Value = Case> {
     (
         rate(),
         max_block(),
+        prop::bool::weighted(0.2),
         prop::collection::vec(step(), 1..MAX_STEPS),
     )
-        .prop_map(|(rate, max_block, steps)| Case {
-            rate,
+        .prop_map(|(rate, max_block, offline, steps)| Case {
+            rate: if offline { common_rate(rate) } else { rate },
             max_block,
+            offline,
             steps,
         })
 }
@@ -268,6 +287,20 @@ fn run_case(case: &Case) -> Result<Figures, TestCaseError> {
     let mut plugin = ClapPlugin::load_bundled();
     let params = plugin.param_info();
     prop_assert!(!params.is_empty());
+    if case.offline {
+        // Start with both slots on speakers and Bounce-Safe off (the events may change
+        // them), so the offline cases run the speakers, not a bypass.
+        for (name, v) in [
+            ("A Speakers", 1.0),
+            ("B Speakers", 1.0),
+            ("Bounce-Safe", 0.0),
+        ] {
+            let id = plugin.param_id(name);
+            plugin.set_param(id, v, 0);
+        }
+        plugin.flush_params();
+        plugin.set_render_mode(true);
+    }
     plugin.activate(case.rate, case.max_block);
     let mut rate = case.rate;
     let mut figures = Figures {
@@ -340,8 +373,12 @@ fn run_case(case: &Case) -> Result<Figures, TestCaseError> {
                 rate: new_rate,
                 max_block,
             } => {
-                plugin.activate(*new_rate, *max_block);
-                rate = *new_rate;
+                rate = if case.offline {
+                    common_rate(*new_rate)
+                } else {
+                    *new_rate
+                };
+                plugin.activate(rate, *max_block);
             }
             Step::Flush(events) => {
                 queue(&mut plugin, events, 1);
