@@ -290,7 +290,7 @@ fn noise(seed: u64, len: usize) -> Vec<f64> {
 /// It is drawn once at [`TAIL_RATE_HZ`] and carried to the host rate through its spectrum,
 /// so every host rate hears the same tail (band-limited to half that rate).
 fn tail_at(seed: u64, sample_rate: f64, len: usize, mix: f64, rt: f64) -> Vec<f64> {
-    let len_ref = (((len as f64 * TAIL_RATE_HZ / sample_rate).ceil() as usize + 1) / 2) * 2;
+    let len_ref = ((len as f64 * TAIL_RATE_HZ / sample_rate).ceil() as usize).div_ceil(2) * 2;
     let mut tail = noise(seed, len_ref);
     for (i, v) in tail.iter_mut().enumerate() {
         let t = i as f64 / TAIL_RATE_HZ;
@@ -457,11 +457,9 @@ impl SpeakerBank {
                     let p = pair_of(d);
                     let at = path.delay_s + 0.5 * (direct.data_itd_s.abs() - p.data_itd_s.abs());
                     let start = (at.max(0.0) * sample_rate).round() as usize;
-                    for ear in 0..2 {
-                        for (i, v) in p.ears[ear].iter().enumerate() {
-                            if let Some(o) = full[ear].get_mut(start + i) {
-                                *o += path.gain * v;
-                            }
+                    for (out, ear) in full.iter_mut().zip(&p.ears) {
+                        for (o, v) in out.iter_mut().skip(start).zip(ear) {
+                            *o += path.gain * v;
                         }
                     }
                     reflected_energy += path.gain * path.gain;
@@ -475,9 +473,9 @@ impl SpeakerBank {
                     }
                 }
                 // The room above its Schroeder frequency, then the direct sound.
-                for ear in 0..2 {
-                    full[ear] = room_highpass(&fft, sample_rate, &full[ear]);
-                    for (o, v) in full[ear].iter_mut().zip(&direct.ears[ear]) {
+                for (ear, direct_ear) in full.iter_mut().zip(&direct.ears) {
+                    *ear = room_highpass(&fft, sample_rate, ear);
+                    for (o, v) in ear.iter_mut().zip(direct_ear) {
                         *o += v;
                     }
                 }
