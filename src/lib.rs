@@ -154,6 +154,7 @@ impl Plugin for Cans {
         self.mono_input = audio_io_layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let mut engine = Engine::new(buffer_config.sample_rate as f64);
         self.prepare_speakers(&mut engine);
+        (self.shared.speakers_ready).store(engine.has_speakers(), Ordering::Relaxed);
         engine.set(self.current_settings());
         engine.reset();
         self.engine = Some(engine);
@@ -199,7 +200,9 @@ impl Plugin for Cans {
         let Some(engine) = &mut self.engine else {
             return ProcessStatus::Normal;
         };
-        self.kits.deliver(engine);
+        if self.kits.deliver(engine) {
+            (self.shared.speakers_ready).store(engine.has_speakers(), Ordering::Relaxed);
+        }
         engine.set(settings);
         if mode_changed {
             engine.reset();

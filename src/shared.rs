@@ -16,6 +16,9 @@ pub struct Shared {
     pub editor_open: AtomicBool,
     /// The host's sample rate (set in `activate`), for the editor's response plot.
     pub sample_rate: AtomicF32,
+    /// The engine has the speakers' responses (false while the background thread still
+    /// designs them after an activation): the editor says "preparing".
+    pub speakers_ready: AtomicBool,
     pub peak_db: [AtomicF32; 2],
     pub short_term_lufs: [AtomicF32; 2],
     pub correlation: AtomicF32,
@@ -29,6 +32,7 @@ impl Shared {
             offline_bypass: AtomicBool::new(false),
             editor_open: AtomicBool::new(false),
             sample_rate: AtomicF32::new(48_000.0),
+            speakers_ready: AtomicBool::new(true),
             peak_db: [AtomicF32::new(FLOOR_DB), AtomicF32::new(FLOOR_DB)],
             short_term_lufs: [AtomicF32::new(FLOOR_DB), AtomicF32::new(FLOOR_DB)],
             correlation: AtomicF32::new(0.0),

@@ -49,18 +49,24 @@ impl KitSender {
 }
 
 impl KitReceiver {
-    /// Give `engine` the kit that arrived, if any. Wait-free and allocation-free: a kit
-    /// is only taken when there is room to hand it back, so none is dropped here.
-    pub fn deliver(&mut self, engine: &mut Engine) {
+    /// Give `engine` the kit that arrived, if any; whether one was taken. Wait-free and
+    /// allocation-free: a kit is only taken when there is room to hand it back, so none
+    /// is dropped here.
+    pub fn deliver(&mut self, engine: &mut Engine) -> bool {
+        let mut taken = false;
         while self.back.slots() > 0 {
             let Ok(kit) = self.from_worker.pop() else {
-                return;
+                break;
             };
-            if let Err(refused) = engine.install_speakers(kit) {
+            match engine.install_speakers(kit) {
+                Ok(()) => taken = true,
                 // Room was checked above; a failed push would drop it here, never happens.
-                let _ = self.back.push(refused);
+                Err(refused) => {
+                    let _ = self.back.push(refused);
+                }
             }
         }
+        taken
     }
 
     /// Drop every kit waiting (main thread, in `activate`: they were built for an

@@ -296,6 +296,16 @@ fn the_speakers_toggle_sets_its_slot_and_greys_the_crossfeed_out() {
             .accesskit_node()
             .is_disabled()
     );
+    // While the background thread still designs them, the slot says so.
+    let preparing = "preparing the speakers…";
+    assert!(h.query_by_label(preparing).is_none());
+    let ready = &fx.shared.speakers_ready;
+    ready.store(false, std::sync::atomic::Ordering::Relaxed);
+    h.run();
+    assert!(h.query_by_label(preparing).is_some());
+    ready.store(true, std::sync::atomic::Ordering::Relaxed);
+    h.run();
+    assert!(h.query_by_label(preparing).is_none());
 }
 
 #[test]

@@ -557,6 +557,18 @@ impl App {
             row(ui, |ui| {
                 row_label(ui, speakers_on, "Room");
                 slider(ui, speakers_on, &slot.room_percent, setter, slider_w);
+                let ready = self.shared.speakers_ready.load(Ordering::Relaxed);
+                if speakers_on && !ready {
+                    ui.label(
+                        RichText::new("preparing the speakers…")
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    )
+                    .on_hover_text(
+                        "Their responses are being designed for this sample rate (a fraction \
+                         of a second); the slot plays its crossfeed until then",
+                    );
+                }
                 if !speakers_possible {
                     ui.label(
                         RichText::new(format!(
