@@ -7,8 +7,11 @@
 //! your-headphones correction, the voicing, the crossfeed (with ITD and mono-flat), the
 //! width and the level match.
 
+use std::sync::Arc;
+
 use crate::dsp::chain::{ChainConfig, ChainDesign, LiveParams};
 use crate::dsp::loudness::LevelGrid;
+use crate::dsp::speakers::bank::SpeakerBank;
 use crate::dsp::stage::Probe;
 
 /// Plot range: the audible band.
@@ -46,7 +49,18 @@ fn db(p: f64) -> f64 {
 pub struct CurveCalculator {
     /// The level-match grid of the last sample rate asked for.
     grid: Option<LevelGrid>,
-    cache: [Option<(ChainConfig, LiveParams, f64, SlotCurve)>; 2],
+    /// Per slot: the settings, the rate, whether the speakers' responses were there, and
+    /// the curve.
+    cache: [Option<(ChainConfig, LiveParams, f64, bool, SlotCurve)>; 2],
+}
+
+/// The built-in speakers' responses at `sample_rate` if `config` plays speakers and this
+/// process has designed them (the plug-in's background thread does after `activate`):
+/// never designed here, so the editor never stalls on a design; until they exist the
+/// slot plays, and the plot shows, its crossfeed.
+fn speakers_bank(config: &ChainConfig, sample_rate: f64) -> Option<Arc<SpeakerBank>> {
+    config.speakers?;
+    SpeakerBank::builtin_cached(sample_rate)
 }
 
 impl Default for CurveCalculator {
@@ -74,7 +88,7 @@ impl CurveCalculator {
             Some(g) if g.sample_rate == sample_rate => g,
             slot => slot.insert(LevelGrid::new(sample_rate)),
         };
-        ChainDesign::new(config, live, grid)
+        ChainDesign::with_bank(config, live, grid, speakers_bank(config, sample_rate))
     }
 
     /// The level-match gain the engine's chain applies for these settings.
@@ -91,13 +105,14 @@ impl CurveCalculator {
         sample_rate: f64,
     ) -> &SlotCurve {
         let live = live.sanitized();
+        let bank = speakers_bank(config, sample_rate).is_some();
         let fresh = matches!(&self.cache[index],
-            Some((c, l, fs, _)) if c == config && *l == live && *fs == sample_rate);
+            Some((c, l, fs, b, _)) if c == config && *l == live && *fs == sample_rate && *b == bank);
         if !fresh {
             let curve = self.compute(config, &live, sample_rate);
-            self.cache[index] = Some((config.clone(), live, sample_rate, curve));
+            self.cache[index] = Some((config.clone(), live, sample_rate, bank, curve));
         }
-        &self.cache[index].as_ref().expect("filled above").3
+        &self.cache[index].as_ref().expect("filled above").4
     }
 
     fn compute(&mut self, config: &ChainConfig, live: &LiveParams, sample_rate: f64) -> SlotCurve {
