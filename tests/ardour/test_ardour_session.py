@@ -103,6 +103,12 @@ EXPECTED_PARAMS = {
     "Level Match": ("toggle", None),
     "Bypass": ("toggle", None),
     "Bounce-Safe": ("toggle", None),
+    "A Speakers": ("toggle", None),
+    "B Speakers": ("toggle", None),
+    "A Speaker Angle": ("integer", None),
+    "B Speaker Angle": ("integer", None),
+    "A Room": ("continuous", None),
+    "B Room": ("continuous", None),
 }
 
 
@@ -376,6 +382,11 @@ def check_params(facts):
                 check(got == sorted(choices), f"{label}: Ardour lists the choices {points}")
         elif kind == "toggle":
             check(toggled == "true", f"{label}: a toggle (value {value})")
+        elif kind == "integer":
+            check(
+                integer_step == "true" and toggled == "false",
+                f"{label}: whole steps {lower}..{upper} (value {value})",
+            )
         else:
             check(
                 enumeration == "false" and toggled == "false" and integer_step == "false",

@@ -130,7 +130,15 @@ def check_sessions(bundle):
         got = getattr(plugin, name)
         check(same_value(got, want), f"version-1 session: {name} = {got!r} (saved {want!r})")
     # Parameters added after version 1 load their default from a version-1 session.
-    added_since_v1 = {"check": "Off"}
+    added_since_v1 = {
+        "check": "Off",
+        "a_speakers": "False",
+        "a_speaker_angle": "30.0",
+        "a_room": "30.0",
+        "b_speakers": "False",
+        "b_speaker_angle": "30.0",
+        "b_room": "30.0",
+    }
     for name, want in added_since_v1.items():
         got = getattr(plugin, name, None)
         check(str(got) == want, f"version-1 session: {name} = {got!r} (default {want!r})")
@@ -250,6 +258,19 @@ def main():
     # -20 dB at 200 Hz shows the cross path is active.
     check(cross > -20.0, f"crossfeed Default: right/left-in at 200 Hz {cross:+.2f} dB (> -20 dB)")
     plugin.a_crossfeed = "Off"
+
+    # Speakers: the same tone from two virtual loudspeakers at +-30 deg (room 0 %). At
+    # 200 Hz a head barely shadows the far ear (MIT KEMAR: ~1-3 dB), so the right ear hears
+    # the left speaker almost as loud; a JUCE host renders offline, so they play from the
+    # first block (designed in `activate`).
+    plugin.a_speakers = True
+    plugin.a_room = 0.0
+    check(bool(plugin.a_speakers), f"A speakers on (got {plugin.a_speakers!r})")
+    out = render(plugin, left)
+    far = rms_db(out[1, SETTLE:]) - rms_db(out[0, SETTLE:])
+    check(-6.0 < far < 0.0, f"speakers 30 deg: far/near ear at 200 Hz {far:+.2f} dB (-6..0 dB)")
+    plugin.a_speakers = False
+    plugin.a_room = 30.0
 
     # Output gain -6 dB.
     plugin.output_db = -6.0
