@@ -28,6 +28,15 @@ enum Event {
     End(String),
 }
 
+/// What one click on a control sends: begin, one value, end.
+fn gesture(name: &str, value: f32) -> Vec<Event> {
+    vec![
+        Event::Begin(name.into()),
+        Event::Set(name.into(), value),
+        Event::End(name.into()),
+    ]
+}
+
 /// Stands in for the host: records every gesture and applies the value like a wrapper.
 #[derive(Default)]
 struct Recorder {
@@ -176,14 +185,7 @@ fn ab_toggle_b_sends_one_automation_gesture_for_the_ab_parameter() {
     h.get_by_label("B").click();
     h.run();
     let events = fx.recorder.take();
-    assert_eq!(
-        events,
-        vec![
-            Event::Begin("A/B".into()),
-            Event::Set("A/B".into(), normalized(AbSlot::B)),
-            Event::End("A/B".into()),
-        ]
-    );
+    assert_eq!(events, gesture("A/B", normalized(AbSlot::B)));
     assert_eq!(fx.params.ab.value(), AbSlot::B);
     // Clicking the slot already heard sends nothing.
     h.get_by_label("B").click();
@@ -214,11 +216,7 @@ fn slot_model_pickers_set_their_own_slot_model() {
     h.run();
     assert_eq!(
         fx.recorder.take(),
-        vec![
-            Event::Begin("B Model".into()),
-            Event::Set("B Model".into(), normalized(Model::SonyMdr7506)),
-            Event::End("B Model".into()),
-        ]
+        gesture("B Model", normalized(Model::SonyMdr7506))
     );
     assert_eq!(fx.params.b.model.value(), Model::SonyMdr7506);
     assert_eq!(fx.params.a.model.value(), Model::Neutral);
@@ -240,14 +238,7 @@ fn bypass_and_level_match_toggles_reach_the_setter() {
     fx.recorder.take();
     h.get_by_label("Bypass").click();
     h.run();
-    assert_eq!(
-        fx.recorder.take(),
-        vec![
-            Event::Begin("Bypass".into()),
-            Event::Set("Bypass".into(), 1.0),
-            Event::End("Bypass".into()),
-        ]
-    );
+    assert_eq!(fx.recorder.take(), gesture("Bypass", 1.0));
     assert!(fx.params.bypass.value());
     h.get_by_label("Level match").click();
     h.run();
@@ -276,14 +267,7 @@ fn the_speakers_toggle_sets_its_slot_and_greys_the_crossfeed_out() {
         .expect("a Speakers toggle");
     left.click();
     h.run();
-    assert_eq!(
-        fx.recorder.take(),
-        vec![
-            Event::Begin("A Speakers".into()),
-            Event::Set("A Speakers".into(), 1.0),
-            Event::End("A Speakers".into()),
-        ]
-    );
+    assert_eq!(fx.recorder.take(), gesture("A Speakers", 1.0));
     assert!(fx.params.a.speakers.value() && !fx.params.b.speakers.value());
     h.run();
     assert!(
@@ -367,11 +351,7 @@ fn load_measurement_of_a_good_csv_selects_loaded_measurement() {
     h.run();
     assert_eq!(
         fx.recorder.take(),
-        vec![
-            Event::Begin("Your Headphones".into()),
-            Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
-            Event::End("Your Headphones".into()),
-        ]
+        gesture("Your Headphones", normalized(Phones::Custom))
     );
     assert_eq!(fx.params.phones.value(), Phones::Custom);
     let stored = fx.params.custom_measurement.get().unwrap();
@@ -555,11 +535,7 @@ fn a_background_load_selects_loaded_measurement_only_when_it_succeeds() {
     h.run();
     assert_eq!(
         recorder.take(),
-        vec![
-            Event::Begin("Your Headphones".into()),
-            Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
-            Event::End("Your Headphones".into()),
-        ]
+        gesture("Your Headphones", normalized(Phones::Custom))
     );
     assert_eq!(params.phones.value(), Phones::Custom);
     assert!(
@@ -591,11 +567,7 @@ fn loading_the_same_file_again_selects_loaded_measurement_again() {
     h.run();
     h.get_by_label(field).type_text(&good.display().to_string());
     h.run();
-    let select_custom = vec![
-        Event::Begin("Your Headphones".into()),
-        Event::Set("Your Headphones".into(), normalized(Phones::Custom)),
-        Event::End("Your Headphones".into()),
-    ];
+    let select_custom = gesture("Your Headphones", normalized(Phones::Custom));
 
     h.get_by_label("Load measurement…").click();
     h.run();

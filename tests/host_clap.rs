@@ -6,6 +6,7 @@
 mod support;
 
 use support::clap_host::{self, ClapPlugin};
+use support::signal::max_abs_diff;
 
 /// The sample rates hosts commonly run at.
 const SAMPLE_RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
@@ -32,15 +33,6 @@ fn sine(n: usize, freq: f64, sample_rate: f64, amp: f32) -> Vec<f32> {
     (0..n)
         .map(|i| amp * (std::f64::consts::TAU * freq * i as f64 / sample_rate).sin() as f32)
         .collect()
-}
-
-/// Largest sample difference between two stereo signals, over both channels.
-fn max_abs_diff(a: (&[f32], &[f32]), b: (&[f32], &[f32])) -> f32 {
-    a.0.iter()
-        .zip(b.0)
-        .chain(a.1.iter().zip(b.1))
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max)
 }
 
 /// A stereo test signal: a 440 Hz sine on the left, noise on the right.

@@ -68,12 +68,7 @@ fn an_offline_render_has_the_speakers_from_its_first_sample() {
         let (mut l, mut r) = (left.clone(), right.clone());
         plugin.process_in_blocks(&mut l, &mut r, &[BLOCK]);
         let (el, er) = engine_output(angle, room / 100.0, &left, &right);
-        let diff = l
-            .iter()
-            .zip(&el)
-            .chain(r.iter().zip(&er))
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let diff = signal::max_abs_diff((&l, &r), (&el, &er));
         // A left-only input reaches the right ear: the speakers play (the slot has no
         // crossfeed, so without them the right channel is silent).
         let crosstalk_db = signal::db(signal::rms(&r[n / 2..]) / signal::rms(&l[n / 2..]));

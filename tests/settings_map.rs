@@ -115,12 +115,7 @@ fn monitor_modes_act_before_the_voicing() {
     mono.config.monitor = MonitorMode::Mono;
     let mut e2 = engine::engine(fs, mono);
     let (bl, br) = engine::run(&mut e2, &s, &s, 256);
-    let worst = sl
-        .iter()
-        .zip(&bl)
-        .chain(sr.iter().zip(&br))
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = signal::max_abs_diff((&sl, &sr), (&bl, &br));
     println!("Side before the chain vs Mono of (L - R) / 2: max difference {worst:e}");
     assert!(worst < 1e-5, "{worst}");
     // And the two ears are the same (a centred signal stays centred through the chain).

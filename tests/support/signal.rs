@@ -17,6 +17,15 @@ pub fn sine(freq_hz: f64, sample_rate: f64, len: usize, amp: f64) -> Vec<f32> {
         .collect()
 }
 
+/// Largest sample difference between two stereo signals, over both channels.
+pub fn max_abs_diff(a: (&[f32], &[f32]), b: (&[f32], &[f32])) -> f32 {
+    a.0.iter()
+        .zip(b.0)
+        .chain(a.1.iter().zip(b.1))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max)
+}
+
 pub fn rms(x: &[f32]) -> f64 {
     (x.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / x.len() as f64).sqrt()
 }

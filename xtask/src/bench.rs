@@ -115,6 +115,26 @@ fn timed(cmd: &mut Command) -> Result<(f64, f64, String), String> {
     Ok((children_cpu_seconds() - cpu0, wall, out))
 }
 
+/// `ffmpeg -filter_threads 1` on `inputs` through `graph` (`-filter_complex` if `complex`,
+/// else `-af`), written to `output` as 32-bit float WAV.
+fn ffmpeg(inputs: &[&str], graph: &str, complex: bool, output: &str) -> Command {
+    let mut c = Command::new("ffmpeg");
+    c.args([
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-filter_threads",
+        "1",
+    ]);
+    for i in inputs {
+        c.args(["-i", i]);
+    }
+    c.args([if complex { "-filter_complex" } else { "-af" }, graph]);
+    c.args(["-c:a", "pcm_f32le", "-f", "wav", "-y", output]);
+    c
+}
+
 /// Centre frequencies of the ffmpeg equalizer bands: log-spaced over the same 40 Hz–12 kHz
 /// span, Q 1 and ±2 dB, as the padding sections `cans-render --pad-biquads` adds.
 fn ffmpeg_eq_chain(n: usize) -> String {
@@ -265,20 +285,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .find_map(|w| w.strip_prefix("biquads_per_channel=")?.parse().ok())
         .ok_or("cans-render --stats gave no biquad count")?;
     let eq = ffmpeg_eq_chain(biquads);
-    let ffmpeg = |filter: &str| {
-        let mut c = Command::new("ffmpeg");
-        c.args([
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-filter_threads",
-            "1",
-        ])
-        .args(["-i", &input_s, "-af", filter])
-        .args(["-c:a", "pcm_f32le", "-f", "wav", "-y", "/dev/null"]);
-        c
-    };
+    let ffmpeg = |filter: &str| ffmpeg(&[&input_s], filter, false, "/dev/null");
     // Order within a round: cans full, cans bypass, ffmpeg full, ffmpeg anull.
     let mut cpu: [Vec<f64>; 4] = Default::default();
     for round in 0..args.rounds {
@@ -453,7 +460,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ns(3)
     );
     println!();
-    for line in &speakers.lines {
+    for line in &speakers {
         println!("{line}");
     }
     println!();

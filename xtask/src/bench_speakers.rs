@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{core_percent, median, run_ok, timed};
+use super::{core_percent, ffmpeg, median, run_ok, timed};
 
 /// Seconds of the benchmark input rendered through the speakers (sofalizer in the time
 /// domain is slow; a minute is plenty for a stable figure).
@@ -17,28 +17,6 @@ const SECONDS: f64 = 60.0;
 /// it and subtracted.
 const STARTUP_SECONDS: f64 = 1.0;
 const FS: f64 = 48_000.0;
-
-pub struct Figures {
-    pub lines: Vec<String>,
-}
-
-fn ffmpeg(inputs: &[&str], graph: &str, complex: bool, output: &str) -> Command {
-    let mut c = Command::new("ffmpeg");
-    c.args([
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-filter_threads",
-        "1",
-    ]);
-    for i in inputs {
-        c.args(["-i", i]);
-    }
-    c.args([if complex { "-filter_complex" } else { "-af" }, graph]);
-    c.args(["-c:a", "pcm_f32le", "-f", "wav", "-y", output]);
-    c
-}
 
 /// Mid/side around `afir` with the two-channel response as its second input.
 fn afir_graph(options: &str) -> String {
@@ -59,7 +37,7 @@ pub fn run(
     render: &Path,
     work: &Path,
     rounds: usize,
-) -> Result<Figures, String> {
+) -> Result<Vec<String>, String> {
     let path = |name: &str| work.join(name).to_string_lossy().into_owned();
     let (input, short, ir, impulse) = (
         path("speakers-input.wav"),
@@ -209,5 +187,5 @@ pub fn run(
             ));
         }
     }
-    Ok(Figures { lines })
+    Ok(lines)
 }
